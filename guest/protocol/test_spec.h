@@ -1,0 +1,83 @@
+// The contract between the host runner and the guest agent: what one test asks
+// the guest to do. The runner writes it as /ktstr/test.json in the per-test
+// initramfs overlay (never on the kernel command line: see vm-measurements.md);
+// the agent reads it. Plain data; JSON in both directions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ktstr {
+
+/// Bumped on any incompatible change of GuestTestSpec or the frame payloads.
+inline constexpr int kGuestProtocolVersion = 1;
+
+/// A CPU topology as declared in a spec (NnLlCcTt).
+struct TopologySpec {
+  int numa_nodes = 1;
+  int llcs = 1;     ///< total across the machine, not per node
+  int cores = 2;    ///< per LLC
+  int threads = 1;  ///< per core
+  int total_cpus() const { return llcs * cores * threads; }
+  /// "1n2l4c1t"
+  std::string str() const;
+  friend bool operator==(const TopologySpec&, const TopologySpec&) = default;
+};
+
+/// One declarative [[cgroup]] entry.
+struct CgroupSpec {
+  std::string name;
+  int workers = 2;
+  std::string work = "spin";
+  nlohmann::json work_args = nlohmann::json::object();
+  std::string cpuset;  ///< "" = no cpuset
+  std::string affinity = "inherit";
+  std::string policy = "normal";
+  int nice = 0;
+};
+
+/// The scheduler to run in the guest. kind "eevdf" means the kernel's own.
+struct SchedulerSpec {
+  std::string kind = "eevdf";  ///< "eevdf" | "sched_ext"
+  std::string name;            ///< spec name ([scheduler.NAME])
+  std::string binary;          ///< path inside the guest
+  std::vector<std::string> args;
+  std::optional<double> watchdog_timeout_s;
+  std::string config_file;  ///< where to write `config` inside the guest
+  std::string config;
+};
+
+/// Everything the agent needs to run one test.
+struct GuestTestSpec {
+  int version = kGuestProtocolVersion;
+  std::string name;  ///< "ktstr/two_cgroups"
+  double duration_s = 2;
+  int workers_per_cgroup = 2;
+  TopologySpec topology;
+  SchedulerSpec scheduler;
+  std::map<std::string, std::string> sysctls;
+  /// Plugin scenario: path of the .so inside the guest and the function name.
+  std::string plugin_path;
+  std::string scenario;
+  /// Declarative scenario (used when plugin_path is empty).
+  std::vector<CgroupSpec> cgroups;
+  bool expect_err = false;
+  /// Every merged setting, for plugins that want to read them (Ctx::setting()).
+  nlohmann::json settings = nlohmann::json::object();
+};
+
+void to_json(nlohmann::json& j, const TopologySpec& t);
+void from_json(const nlohmann::json& j, TopologySpec& t);
+void to_json(nlohmann::json& j, const CgroupSpec& c);
+void from_json(const nlohmann::json& j, CgroupSpec& c);
+void to_json(nlohmann::json& j, const SchedulerSpec& s);
+void from_json(const nlohmann::json& j, SchedulerSpec& s);
+void to_json(nlohmann::json& j, const GuestTestSpec& s);
+/// Throws nlohmann::json::exception on malformed input.
+void from_json(const nlohmann::json& j, GuestTestSpec& s);
+
+}  // namespace ktstr

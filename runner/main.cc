@@ -1,0 +1,44 @@
+// ktstr-run: parse args -> load specs -> validate -> resolve -> plan -> run VMs
+// -> evaluate -> report -> exit code. Each subcommand owns one of these paths.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "runner/exit_codes.h"
+#include "runner/kernel_command.h"
+#include "runner/plugins_command.h"
+#include "runner/run_command.h"
+#include "runner/spec_commands.h"
+
+int main(int argc, char** argv) {
+  int exit_code = ktstr::kExitOk;
+  CLI::App app{"ktstr-run: test Linux process schedulers in VMs with declared topologies",
+               "ktstr-run"};
+  app.set_version_flag("--version", KTSTR_VERSION);
+  app.require_subcommand(0, 1);
+  ktstr::add_spec_commands(app, exit_code);
+  ktstr::add_plugins_command(app, exit_code);
+  ktstr::add_kernel_command(app, exit_code);
+  ktstr::add_run_command(app, exit_code);
+  // `ktstr-run PATH...` means `ktstr-run run PATH...`.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && !args[0].starts_with("-")) {
+    bool known = false;
+    for (auto* sub : app.get_subcommands({})) known = known || sub->get_name() == args[0];
+    if (!known) args.insert(args.begin(), "run");
+  }
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? ktstr::kExitOk : ktstr::kExitUsage;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help();
+    return ktstr::kExitUsage;
+  }
+  return exit_code;
+}

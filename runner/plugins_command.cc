@@ -1,0 +1,109 @@
+// The `plugins` subcommand: resolve each argument, inspect it without running
+// any scenario, and print the scenarios as aligned text or JSON.
+#include "runner/plugins_command.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "runner/exit_codes.h"
+#include "runner/plugin_loader.h"
+
+namespace ktstr {
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json to_json(const PluginInfo& info) {
+  nlohmann::json j;
+  j["path"] = info.path.string();
+  j["abi"] = info.abi;
+  j["sdk_version"] = info.sdk_version;
+  j["scenarios"] = nlohmann::json::array();
+  for (const auto& s : info.scenarios)
+    j["scenarios"].push_back(
+        {{"name", s.name}, {"file", s.file}, {"line", s.line}, {"description", s.description}});
+  if (!info.ok()) {
+    j["error"] = info.error;
+    j["kind"] = info.kind;
+  }
+  return j;
+}
+
+void print_text(const PluginInfo& info, std::ostream& out) {
+  out << info.path.string() << " (ABI " << info.abi << ", " << info.scenarios.size()
+      << (info.scenarios.size() == 1 ? " scenario)\n" : " scenarios)\n");
+  size_t name_w = 0, loc_w = 0;
+  std::vector<std::string> locs;
+  for (const auto& s : info.scenarios) {
+    locs.push_back(s.file + ":" + std::to_string(s.line));
+    name_w = std::max(name_w, s.name.size());
+    loc_w = std::max(loc_w, locs.back().size());
+  }
+  for (size_t i = 0; i < info.scenarios.size(); ++i) {
+    const auto& s = info.scenarios[i];
+    std::string line = "  " + s.name + std::string(name_w - s.name.size() + 2, ' ') + locs[i];
+    if (!s.description.empty())
+      line += std::string(loc_w - locs[i].size() + 2, ' ') + s.description;
+    out << line << "\n";
+  }
+}
+
+}  // namespace
+
+int run_plugins_command(const PluginsOptions& options, std::ostream& out, std::ostream& err) {
+  std::error_code ec;
+  const fs::path cwd = fs::current_path(ec);
+  const std::vector<fs::path> cli_dirs(options.plugin_path.begin(), options.plugin_path.end());
+  const auto dirs = plugin_search_dirs(cwd, {}, cli_dirs, std::getenv("KTSTR_PLUGIN_PATH"));
+  nlohmann::json all = nlohmann::json::array();
+  int code = kExitOk;
+  bool first = true;
+  for (const auto& arg : options.plugins) {
+    PluginInfo info;
+    // An existing file is taken as is; anything else is a name or spec-style path.
+    if (fs::is_regular_file(arg, ec)) {
+      info = inspect_plugin(fs::absolute(arg, ec).lexically_normal());
+    } else {
+      PluginLookup lookup = resolve_plugin(arg, cwd, dirs);
+      if (lookup.ok()) {
+        info = inspect_plugin(lookup.path);
+      } else {
+        info.path = arg;
+        info.kind = "not-found";
+        info.error = lookup.error;
+      }
+    }
+    if (!info.ok()) code = kExitUsage;
+    if (options.json) {
+      all.push_back(to_json(info));
+      continue;
+    }
+    if (!info.ok()) {
+      err << "ktstr-run: error: " << info.error << "\n";
+      continue;
+    }
+    if (!first) out << "\n";
+    first = false;
+    print_text(info, out);
+  }
+  if (options.json) out << nlohmann::json{{"plugins", all}}.dump(2) << "\n";
+  return code;
+}
+
+void add_plugins_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<PluginsOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "plugins", "List the scenarios of plugins (names on the plugin path, or .so paths)");
+  sub->add_option("PLUGIN", options->plugins, "plugin name (libktstr_NAME.so / NAME.so) or path")
+      ->required();
+  sub->add_flag("--json", options->json, "print JSON instead of text");
+  sub->add_option("--plugin-path", options->plugin_path,
+                  "extra directory to search for plugins (repeatable)");
+  sub->callback(
+      [options, &exit_code] { exit_code = run_plugins_command(*options, std::cout, std::cerr); });
+}
+
+}  // namespace ktstr

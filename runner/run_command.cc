@@ -1,0 +1,341 @@
+// One test at a time for now: plan (kernel, accel, agent) once, then per test
+// build the overlay, the QEMU command, boot through the VmLauncher seam and
+// judge on the host. The parallel executor replaces the loop, not the steps.
+#include "runner/run_command.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "runner/exit_codes.h"
+#include "runner/qemu_vm_launcher.h"
+#include "runner/verdict.h"
+#include "vmm/accel.h"
+#include "vmm/initramfs.h"
+#include "vmm/kernel_resolve.h"
+#include "vmm/qemu_cmdline.h"
+
+namespace ktstr {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path find_agent() {
+  if (const char* env = std::getenv("KTSTR_AGENT")) return env;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& p : {self.parent_path() / "ktstr-agent",
+                            self.parent_path().parent_path() / "guest" / "ktstr-agent",
+                            fs::path(KTSTR_BUILD_DIR) / "guest" / "ktstr-agent",
+                            self.parent_path().parent_path() / "lib" / "ktstr" / "ktstr-agent"}) {
+    if (fs::exists(p, ec)) return p;
+  }
+  return {};
+}
+
+// Declarative features the agent cannot run yet are refused before booting.
+std::string unsupported(const ResolvedTest& t) {
+  static const std::vector<std::string> kWorks = {"spin", "yield", "bursty"};
+  if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
+  if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
+    for (const auto& c : cg->value) {
+      const std::string w = c.value("work", "spin");
+      if (std::find(kWorks.begin(), kWorks.end(), w) == kWorks.end())
+        return fmt::format("work = \"{}\" is not supported by the VM runner yet (key 'work'; "
+                           "supported: spin, yield, bursty)", w);
+    }
+  }
+  if (const Setting* p = t.get("payload"); p && !p->value.is_null())
+    return "payloads are not supported by the VM runner yet (key 'payload')";
+  return "";
+}
+
+GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
+  GuestTestSpec g;
+  g.name = t.full_name;
+  g.duration_s = t.value_or<double>("duration_s", 2);
+  g.workers_per_cgroup = t.value_or<int>("workers_per_cgroup", 2);
+  g.topology = t.topology();
+  g.expect_err = t.value_or<bool>("expect_err", false);
+  g.settings = t.tree();
+  for (const auto& [k, s] : t.settings) {
+    if (k.starts_with("sysctls."))
+      g.sysctls[k.substr(8)] = s.value.is_string() ? s.value.get<std::string>() : s.value.dump();
+  }
+  if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
+    for (const auto& c : cg->value) {
+      CgroupSpec cs;
+      cs.name = c.value("name", "");
+      cs.workers = c.value("workers", g.workers_per_cgroup);
+      cs.work = c.value("work", "spin");
+      cs.work_args = c.value("work_args", json::object());
+      cs.cpuset = c.value("cpuset", "");
+      cs.affinity = c.value("affinity", "inherit");
+      cs.policy = c.value("policy", "normal");
+      cs.nice = c.value("nice", 0);
+      g.cgroups.push_back(cs);
+    }
+  }
+  const std::string sched = t.value_or<std::string>("scheduler", "eevdf");
+  if (const Entity* s = cat.find("scheduler", sched)) {
+    g.scheduler.kind = "sched_ext";
+    g.scheduler.name = sched;
+    g.scheduler.binary = "/ktstr/sched/" + fs::path(s->value->value("binary", sched)).filename().string();
+    g.scheduler.args = s->value->value("args", std::vector<std::string>{});
+    for (const auto& a : t.value_or<std::vector<std::string>>("extra_sched_args", {}))
+      g.scheduler.args.push_back(a);
+    g.scheduler.watchdog_timeout_s = t.value_or<double>("watchdog_timeout_s", 4);
+    g.scheduler.config_file = s->value->value("config_file", "");
+    g.scheduler.config = t.value_or<std::string>("config", "");
+  }
+  return g;
+}
+
+// A scheduler binary: a path relative to its spec file, or a bare name looked
+// up in the kernel's sched/ dir, [run] sched_path, then PATH.
+fs::path find_scheduler_binary(const Entity& s, const Catalog& cat, const KernelInfo& k) {
+  const std::string bin = s.value->value("binary", s.name);
+  std::error_code ec;
+  if (bin.find('/') != std::string::npos) {
+    fs::path p = fs::absolute(cat.set->specs[s.file].file).parent_path() / bin;
+    return fs::exists(p, ec) ? p : fs::path{};
+  }
+  if (!k.sched_dir.empty() && fs::exists(k.sched_dir / bin, ec)) return k.sched_dir / bin;
+  if (const char* path = std::getenv("PATH")) {
+    std::string_view rest(path);
+    while (!rest.empty()) {
+      auto colon = rest.find(':');
+      fs::path dir(std::string(rest.substr(0, colon)));
+      if (!dir.empty() && fs::exists(dir / bin, ec)) return dir / bin;
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  return {};
+}
+
+std::string run_id() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t tt = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return fmt::format("{}-{}", buf, getpid());
+}
+
+}  // namespace
+
+int run_tests(const RunOptions& options, VmLauncher& launcher) {
+  auto specs = load_and_resolve(options.specs);
+  if (!specs.ok()) {
+    report_diagnostics(specs, false);
+    return kExitUsage;
+  }
+  // Select tests; refuse what cannot run before anything boots.
+  std::vector<const ResolvedTest*> selected;
+  bool refused = false;
+  for (const auto& t : specs.tests) {
+    bool match = options.filters.empty();
+    for (const auto& f : options.filters) match = match || t.full_name.find(f) != std::string::npos;
+    if (!match) continue;
+    if (std::string why = unsupported(t); !why.empty()) {
+      std::cerr << fmt::format("ktstr-run: error: {}: test '{}': {}\n", t.pos_of("cgroup").file_line(),
+                               t.name, why);
+      refused = true;
+    }
+    selected.push_back(&t);
+  }
+  if (refused) return kExitUsage;
+  if (selected.empty()) {
+    std::cerr << "ktstr-run: no test matches\n";
+    return kExitOk;
+  }
+  // Kernel(s): --kernel, KTSTR_KERNEL, ktstr.toml [run] kernel, cache default.
+  std::vector<std::string> project_kernels;
+  fs::path project_dir;
+  for (const auto& p : specs.set->projects) {
+    if (p.root.contains("run") && p.root["run"].contains("kernel")) {
+      const json& k = p.root["run"]["kernel"];
+      if (k.is_string()) project_kernels.push_back(k);
+      if (k.is_array())
+        for (const auto& e : k) project_kernels.push_back(e);
+      project_dir = fs::absolute(p.file).parent_path();
+      break;
+    }
+  }
+  auto kernels = resolve_kernels(options.kernels, std::getenv("KTSTR_KERNEL"), project_kernels, project_dir);
+  if (!kernels.ok()) {
+    std::cerr << "ktstr-run: error: " << kernels.error << "\n";
+    return kExitInfra;
+  }
+  const auto kernel_names = kernel_dimension_names(kernels.kernels);
+  const fs::path agent = find_agent();
+  if (agent.empty()) {
+    std::cerr << "ktstr-run: error: the guest agent (ktstr-agent) was not found; build it or set KTSTR_AGENT\n";
+    return kExitInfra;
+  }
+  Accel requested = Accel::kAuto;
+  if (!parse_accel(options.accel, &requested)) {
+    std::cerr << "ktstr-run: error: --accel must be auto, kvm or tcg\n";
+    return kExitUsage;
+  }
+  AccelChoice accel = resolve_accel(requested);
+  if (!accel.ok()) {
+    std::cerr << "ktstr-run: error: " << accel.error << "\n";
+    return kExitInfra;
+  }
+  BaseInitramfs base = prepare_base_initramfs({.agent = agent});
+  if (!base.ok()) {
+    std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";
+    return kExitInfra;
+  }
+  fs::path runs_parent = options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
+  if (options.run_dir.empty()) {
+    for (const auto& p : specs.set->projects) {
+      if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
+        runs_parent = fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
+        break;
+      }
+    }
+  }
+  const fs::path run_root = runs_parent / run_id();
+  fs::create_directories(run_root);
+  std::cout << fmt::format("ktstr-run: {} test{} on {} ({}), runs in {}\n", selected.size(),
+                           selected.size() == 1 ? "" : "s", kernels.kernels[0].label,
+                           accel_name(accel.accel), run_root.string());
+  for (const auto& k : kernels.kernels)
+    for (const auto& n : k.notes) std::cout << "ktstr-run: note: " << k.label << ": " << n << "\n";
+
+  int failed = 0, passed = 0, skipped = 0;
+  for (size_t ki = 0; ki < kernels.kernels.size(); ++ki) {
+    const KernelInfo& kernel = kernels.kernels[ki];
+    std::string lock_error;
+    auto lock = KernelLock::acquire(kernel.entry_dir.empty() ? kernel.image.parent_path() : kernel.entry_dir,
+                                    false, true, &lock_error);
+    for (const ResolvedTest* t : selected) {
+      if (VmRegistry::instance().interrupted()) break;
+      std::string name = t->full_name;
+      if (kernels.kernels.size() > 1) name += "/" + kernel_names[ki];
+      auto report = [&](Verdict::Kind kind, double secs, const std::vector<std::string>& reasons) {
+        std::cout << fmt::format("{} {} {:.1f}s\n", Verdict::name(kind), name, secs);
+        if (kind != Verdict::Kind::kPass || options.verbose)
+          for (const auto& r : reasons) std::cout << "    " << r << "\n";
+        std::cout.flush();
+        if (kind == Verdict::Kind::kFail) ++failed;
+        if (kind == Verdict::Kind::kPass) ++passed;
+        if (kind == Verdict::Kind::kSkip || kind == Verdict::Kind::kInconclusive) ++skipped;
+      };
+      if (t->value_or<bool>("ignore", false) && !options.run_ignored) {
+        report(Verdict::Kind::kSkip, 0, {"ignored (use --run-ignored to run it)"});
+        continue;
+      }
+      GuestTestSpec gspec = guest_spec(*t, specs.catalog);
+      if (gspec.scheduler.kind == "sched_ext" && !kernel.sched_ext) {
+        report(Verdict::Kind::kSkip, 0,
+               {fmt::format("kernel {} lacks CONFIG_SCHED_CLASS_EXT (scheduler '{}' needs sched_ext); "
+                            "run `ktstr-run kernel build` to build one", kernel.label, gspec.scheduler.name)});
+        continue;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      const fs::path dir = run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : ""));
+      fs::create_directories(dir);
+      std::vector<InitramfsEntry> entries;
+      entries.push_back({.guest_path = "/ktstr/test.json", .bytes = json(gspec).dump(2), .mode = 0644});
+      if (const Setting* pf = t->get("plugin_file")) {
+        const fs::path so = pf->value.get<std::string>();
+        gspec.plugin_path = "/ktstr/plugins/" + so.filename().string();
+        gspec.scenario = t->value_or<std::string>("scenario", "");
+        entries[0].bytes = json(gspec).dump(2);
+        entries.push_back({.guest_path = gspec.plugin_path, .host_path = so, .with_closure = true});
+      }
+      if (gspec.scheduler.kind == "sched_ext") {
+        const Entity* s = specs.catalog.find("scheduler", gspec.scheduler.name);
+        fs::path bin = find_scheduler_binary(*s, specs.catalog, kernel);
+        if (bin.empty()) {
+          report(Verdict::Kind::kFail, 0, {fmt::format("scheduler binary '{}' not found (looked in the kernel's "
+                                                       "sched/ dir and PATH)", s->value->value("binary", ""))});
+          continue;
+        }
+        entries.push_back({.guest_path = gspec.scheduler.binary, .host_path = bin, .mode = 0755, .with_closure = true});
+      }
+      InitramfsOverlay overlay = build_overlay(entries, base);
+      if (!overlay.ok()) {
+        report(Verdict::Kind::kFail, 0, {"initramfs overlay: " + overlay.error});
+        continue;
+      }
+      VmConfig vm;
+      vm.topology = gspec.topology;
+      vm.memory_mib = memory_mib_for(gspec.topology, t->value_or<int>("memory_mib", 2048));
+      vm.accel = accel.accel;
+      vm.kernel = kernel.image;
+      vm.initrd = dir / "initrd.img";
+      vm.kaslr = t->value_or<bool>("kaslr", true);
+      vm.kargs = t->value_or<std::vector<std::string>>("kargs", {});
+      vm.channel = kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
+      vm.run_dir = dir;
+      InitrdStats stats = write_initrd(base, overlay, vm.initrd);
+      if (!stats.error.empty()) {
+        report(Verdict::Kind::kFail, 0, {"initrd: " + stats.error});
+        continue;
+      }
+      QemuCommand cmd = build_qemu_command(vm);
+      if (!cmd.ok()) {
+        report(Verdict::Kind::kFail, 0, {"qemu: " + cmd.error});
+        continue;
+      }
+      VmTimeouts timeouts = VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
+      VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
+      Verdict v = judge(outcome, gspec.topology, gspec.expect_err);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      json sidecar = {{"name", name},
+                      {"verdict", Verdict::name(v.kind)},
+                      {"reasons", v.reasons},
+                      {"kernel", kernel.label},
+                      {"accel", accel_name(accel.accel)},
+                      {"topology", gspec.topology.str()},
+                      {"seconds", secs},
+                      {"initrd", {{"base_bytes", stats.base_bytes}, {"overlay_bytes", stats.overlay_bytes},
+                                  {"overlay_build_ms", stats.overlay_build_ms}}},
+                      {"outcome", to_json(outcome)}};
+      std::ofstream(dir / "result.json") << sidecar.dump(2) << "\n";
+      std::error_code ec;
+      fs::remove(vm.initrd, ec);  // large and reproducible
+      if (outcome.reason == VmExitReason::kInterrupted) break;
+      report(v.kind, secs, v.reasons);
+    }
+  }
+  if (VmRegistry::instance().interrupted()) {
+    std::cout << "ktstr-run: interrupted; partial results in " << run_root.string() << "\n";
+    return kExitInterrupted;
+  }
+  std::cout << fmt::format("{} passed, {} failed, {} skipped\n", passed, failed, skipped);
+  return failed ? kExitTestFailed : kExitOk;
+}
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<RunOptions>();
+  auto* run = app.add_subcommand("run", "Run tests, one VM each (the default command)");
+  run->add_option("paths", opts->specs.paths, "Spec files or directories")->required();
+  run->add_option("--kernel", opts->kernels, "Kernel: cache label, bzImage or built tree (repeatable)");
+  run->add_option("--accel", opts->accel, "auto | kvm | tcg");
+  run->add_option("-f,--filter", opts->filters, "Only tests whose name contains this");
+  run->add_option("--set", opts->specs.sets, "Override a setting for every test (KEY=VALUE)");
+  run->add_option("--plugin-path", opts->specs.plugin_paths, "Extra directory to search for plugins");
+  run->add_option("--run-dir", opts->run_dir, "Where run directories go (default ktstr-runs)");
+  run->add_flag("--run-ignored", opts->run_ignored, "Also run tests marked ignore = true");
+  run->add_flag("-v,--verbose", opts->verbose, "Print reasons for passing tests too");
+  run->callback([opts, &exit_code] {
+    VmRegistry::instance().install_signal_handlers();
+    QemuVmLauncher launcher;
+    exit_code = run_tests(*opts, launcher);
+  });
+}
+
+}  // namespace ktstr

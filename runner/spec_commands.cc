@@ -1,0 +1,152 @@
+#include "runner/spec_commands.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "runner/edit_distance.h"
+#include "runner/exit_codes.h"
+
+namespace ktstr {
+
+namespace {
+
+void add_spec_options(CLI::App* cmd, SpecOptions& o) {
+  cmd->add_option("--set", o.sets, "Override a setting for every test (KEY=VALUE)");
+  cmd->add_option("--plugin-path", o.plugin_paths, "Extra directory to search for plugins");
+}
+
+}  // namespace
+
+int run_check(const SpecOptions& options, bool json, std::ostream& out) {
+  auto specs = load_and_resolve(options);
+  if (!specs.ok()) {
+    report_diagnostics(specs, json);
+    return kExitUsage;
+  }
+  if (json) {
+    out << nlohmann::json{{"count", 0}, {"errors", nlohmann::json::array()},
+                          {"files", specs.set->specs.size()}, {"tests", specs.tests.size()}}
+               .dump(2)
+        << "\n";
+  } else {
+    out << fmt::format("ok: {} file{}, {} test{}\n", specs.set->specs.size(),
+                       specs.set->specs.size() == 1 ? "" : "s", specs.tests.size(),
+                       specs.tests.size() == 1 ? "" : "s");
+  }
+  return kExitOk;
+}
+
+int run_list(const SpecOptions& options, bool json, std::ostream& out) {
+  auto specs = load_and_resolve(options);
+  if (!specs.ok()) {
+    report_diagnostics(specs, false);
+    return kExitUsage;
+  }
+  if (json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& t : specs.tests) {
+      arr.push_back({{"name", t.full_name},
+                     {"description", t.value_or<std::string>("description", "")},
+                     {"file", t.entity->pos.file},
+                     {"line", t.entity->pos.line},
+                     {"scheduler", t.value_or<std::string>("scheduler", "eevdf")},
+                     {"topology", t.topology().str()},
+                     {"ignore", t.value_or<bool>("ignore", false)}});
+    }
+    out << arr.dump(2) << "\n";
+    return kExitOk;
+  }
+  size_t width = 0;
+  for (const auto& t : specs.tests) width = std::max(width, t.full_name.size());
+  for (const auto& t : specs.tests) {
+    const std::string desc = t.value_or<std::string>("description", "");
+    out << fmt::format("{:<{}}  {}{}\n", t.full_name, width, desc,
+                       t.value_or<bool>("ignore", false) ? " [ignored]" : "");
+  }
+  return kExitOk;
+}
+
+int run_explain(const SpecOptions& options, const std::string& test, bool json, std::ostream& out) {
+  auto specs = load_and_resolve(options);
+  if (!specs.ok()) {
+    report_diagnostics(specs, false);
+    return kExitUsage;
+  }
+  const std::string want = test.starts_with("ktstr/") ? test.substr(6) : test;
+  const ResolvedTest* found = nullptr;
+  std::vector<std::string> names;
+  for (const auto& t : specs.tests) {
+    names.push_back(t.name);
+    if (t.name == want) found = &t;
+  }
+  if (!found) {
+    std::cerr << fmt::format("ktstr-run: error: no test named '{}'{}\n", test,
+                             did_you_mean(want, names));
+    return kExitUsage;
+  }
+  if (json) {
+    nlohmann::json settings = nlohmann::json::object();
+    for (const auto& [k, s] : found->settings) {
+      settings[k] = {{"value", s.value},
+                     {"origin", Origin::layer_name(s.origin.layer)},
+                     {"source", s.origin.describe()},
+                     {"file", s.origin.pos.file},
+                     {"line", s.origin.pos.line}};
+    }
+    out << nlohmann::json{{"name", found->full_name},
+                          {"file", found->entity->pos.file},
+                          {"line", found->entity->pos.line},
+                          {"settings", settings}}
+               .dump(2)
+        << "\n";
+    return kExitOk;
+  }
+  out << fmt::format("{}  ({})\n", found->full_name, found->entity->pos.file_line());
+  size_t kw = 0, vw = 0;
+  for (const auto& [k, s] : found->settings) {
+    kw = std::max(kw, k.size());
+    vw = std::max(vw, std::min<size_t>(s.value.dump().size(), 40));
+  }
+  for (const auto& [k, s] : found->settings) {
+    out << fmt::format("  {:<{}}  {:<{}}  {}\n", k, kw, s.value.dump(), vw, s.origin.describe());
+  }
+  return kExitOk;
+}
+
+void add_spec_commands(CLI::App& app, int& exit_code) {
+  struct State {
+    SpecOptions options;
+    bool json = false;
+    std::string format = "text";
+    std::string test;
+  };
+  auto st = std::make_shared<State>();
+
+  auto* check = app.add_subcommand("check", "Validate spec files and report every problem");
+  check->add_option("paths", st->options.paths, "Spec files or directories")->required();
+  check->add_option("--format", st->format, "Output format for problems")
+      ->check(CLI::IsMember({"text", "json"}));
+  add_spec_options(check, st->options);
+  check->callback([st, &exit_code] {
+    exit_code = run_check(st->options, st->format == "json", std::cout);
+  });
+
+  auto* list = app.add_subcommand("list", "List test names and descriptions");
+  list->add_option("paths", st->options.paths, "Spec files or directories")->required();
+  list->add_flag("--json", st->json, "Print JSON");
+  add_spec_options(list, st->options);
+  list->callback([st, &exit_code] { exit_code = run_list(st->options, st->json, std::cout); });
+
+  auto* explain = app.add_subcommand("explain", "Show every merged setting of a test and its origin");
+  explain->add_option("test", st->test, "Test name (NAME or ktstr/NAME)")->required();
+  explain->add_option("paths", st->options.paths, "Spec files or directories (default: .)");
+  explain->add_flag("--json", st->json, "Print JSON");
+  add_spec_options(explain, st->options);
+  explain->callback([st, &exit_code] {
+    if (st->options.paths.empty()) st->options.paths.push_back(".");
+    exit_code = run_explain(st->options, st->test, st->json, std::cout);
+  });
+}
+
+}  // namespace ktstr

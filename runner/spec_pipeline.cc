@@ -1,0 +1,83 @@
+#include "runner/spec_pipeline.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "runner/plugin_loader.h"
+#include "runner/spec_rules.h"
+
+namespace ktstr {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void check_plugins(LoadedSpecs& out, const SpecOptions& options) {
+  PluginInspector inspector;
+  std::vector<fs::path> cli;
+  for (const auto& p : options.plugin_paths) cli.emplace_back(p);
+  for (auto& t : out.tests) {
+    const Setting* plugin = t.get("plugin");
+    const Setting* scenario = t.get("scenario");
+    if (!plugin || !plugin->value.is_string() || !scenario || !scenario->value.is_string()) continue;
+    const SpecSet& set = *out.set;
+    const int f = t.entity->file;
+    // A plugin value is relative to the file that set it.
+    fs::path spec_dir = fs::absolute(fs::path(plugin->origin.pos.known() ? plugin->origin.pos.file
+                                                                          : set.specs[f].file))
+                            .parent_path();
+    std::vector<fs::path> project_dirs;
+    const int proj = set.project_of[f];
+    if (proj >= 0) {
+      const auto& pdoc = set.projects[proj];
+      const fs::path pdir = fs::absolute(fs::path(pdoc.file)).parent_path();
+      if (pdoc.root.contains("run") && pdoc.root["run"].contains("plugin_path"))
+        for (const auto& d : pdoc.root["run"]["plugin_path"])
+          if (d.is_string()) project_dirs.push_back(pdir / d.get<std::string>());
+    }
+    auto dirs = plugin_search_dirs(spec_dir, project_dirs, cli, std::getenv("KTSTR_PLUGIN_PATH"));
+    auto lookup = resolve_plugin(plugin->value.get<std::string>(), spec_dir, dirs);
+    if (!lookup.ok()) {
+      out.diags.error("plugin", t.pos_of("plugin"), fmt::format("test '{}': {}", t.name, lookup.error));
+      continue;
+    }
+    const PluginInfo& info = inspector.inspect(lookup.path);
+    if (!info.ok()) {
+      out.diags.error("plugin", t.pos_of("plugin"), fmt::format("test '{}': {}", t.name, info.error));
+      continue;
+    }
+    std::string err = check_scenario(info, scenario->value.get<std::string>());
+    if (!err.empty())
+      out.diags.error("plugin", t.pos_of("scenario"), fmt::format("test '{}': {}", t.name, err));
+    t.settings["plugin_file"] = Setting{lookup.path.string(), plugin->origin};
+  }
+}
+
+}  // namespace
+
+LoadedSpecs load_and_resolve(const SpecOptions& options) {
+  LoadedSpecs out;
+  auto overrides = parse_set_overrides(options.sets, out.diags);
+  out.set = std::make_unique<SpecSet>(load_specs(options.paths, out.diags));
+  out.catalog = build_catalog(*out.set, out.diags);
+  check_entity_rules(out.catalog, out.diags);
+  out.tests = resolve_tests(out.catalog, overrides, out.diags);
+  if (options.check_plugins) check_plugins(out, options);
+  out.diags.sort_and_dedupe();
+  return out;
+}
+
+void report_diagnostics(const LoadedSpecs& specs, bool json) {
+  if (json) {
+    std::cout << render_json(specs.diags).dump(2) << "\n";
+    return;
+  }
+  RenderOptions ro;
+  ro.color = isatty(STDERR_FILENO) && !std::getenv("NO_COLOR");
+  std::cerr << render_text(specs.diags, specs.set->sources, ro);
+}
+
+}  // namespace ktstr

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine needs, idempotently: packages, the
+# build, and the kernels (Debian's prebuilt one, and our sched_ext build).
+# Reuses what is cached: a second run takes seconds.
+#   KTSTR_BUILD_DIR         build directory (default: build)
+#   KTSTR_SKIP_KERNEL_BUILD=1  do not build the sched_ext kernel (~12-18 min once)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${KTSTR_BUILD_DIR:-build}
+
+bash scripts/install-deps.sh
+
+echo "setup: building in $BUILD"
+cmake -S . -B "$BUILD" -G Ninja -DKTSTR_WERROR=ON >/dev/null
+ninja -C "$BUILD" -j"$(nproc)"
+
+KTSTR="$BUILD/runner/ktstr-run"
+echo "setup: prebuilt kernel (Debian linux-image-6.12-cloud-amd64)"
+"$KTSTR" kernel fetch
+if [[ "${KTSTR_SKIP_KERNEL_BUILD:-0}" != 1 ]]; then
+  echo "setup: sched_ext kernel from linux-source-6.12 (cached after the first build)"
+  "$KTSTR" kernel build
+fi
+"$KTSTR" kernel list

@@ -1,0 +1,111 @@
+#include "guest/protocol/test_spec.h"
+
+#include <gtest/gtest.h>
+
+namespace ktstr {
+namespace {
+
+GuestTestSpec full_spec() {
+  GuestTestSpec s;
+  s.name = "ktstr/two_cgroups";
+  s.duration_s = 3.5;
+  s.workers_per_cgroup = 4;
+  s.topology = {2, 4, 2, 2};
+  s.scheduler.kind = "sched_ext";
+  s.scheduler.name = "simple";
+  s.scheduler.binary = "/ktstr/bin/scx_simple";
+  s.scheduler.args = {"-v", "--slice-us", "5000"};
+  s.scheduler.watchdog_timeout_s = 5;
+  s.scheduler.config_file = "/etc/s.toml";
+  s.scheduler.config = "x = 1\n";
+  s.sysctls = {{"kernel.sched_autogroup_enabled", "0"}};
+  s.plugin_path = "/ktstr/plugins/p.so";
+  s.scenario = "pinned";
+  CgroupSpec c;
+  c.name = "a";
+  c.workers = 3;
+  c.cpuset = "llc:0";
+  c.work_args = {{"ms", 5}};
+  c.nice = -5;
+  s.cgroups = {c, CgroupSpec{.name = "b"}};
+  s.expect_err = true;
+  s.settings = {{"checks", {{"max_gap_ms", 100}}}};
+  return s;
+}
+
+TEST(TopologySpec, Str) { EXPECT_EQ((TopologySpec{2, 4, 3, 2}).str(), "2n4l3c2t"); }
+
+TEST(GuestTestSpecJson, RoundTripsEveryField) {
+  GuestTestSpec s = full_spec();
+  nlohmann::json j = s;
+  GuestTestSpec back = nlohmann::json::parse(j.dump()).get<GuestTestSpec>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  EXPECT_EQ(back.scheduler.watchdog_timeout_s, 5.0);
+  EXPECT_EQ(back.topology, s.topology);
+  ASSERT_EQ(back.cgroups.size(), 2u);
+  EXPECT_EQ(back.cgroups[0].work_args["ms"], 5);
+}
+
+TEST(GuestTestSpecJson, MissingKeysTakeDefaults) {
+  GuestTestSpec s = nlohmann::json::parse(R"({"name": "t"})").get<GuestTestSpec>();
+  EXPECT_EQ(s.name, "t");
+  EXPECT_EQ(s.version, kGuestProtocolVersion);
+  EXPECT_EQ(s.topology, TopologySpec{});
+  EXPECT_EQ(s.scheduler.kind, "eevdf");
+  EXPECT_FALSE(s.scheduler.watchdog_timeout_s);
+  EXPECT_TRUE(s.cgroups.empty());
+}
+
+TEST(GuestTestSpecJson, NullWatchdogMeansUnset) {
+  auto s =
+      nlohmann::json::parse(R"({"scheduler": {"watchdog_timeout_s": null}})").get<GuestTestSpec>();
+  EXPECT_FALSE(s.scheduler.watchdog_timeout_s);
+}
+
+TEST(GuestTestSpecJson, RejectsMalformedInput) {
+  const char* bad[] = {
+      R"([])",
+      R"("test")",
+      R"({"version": 2})",
+      R"({"version": "1"})",
+      R"({"name": 5})",
+      R"({"duration_s": "2"})",
+      R"({"duration_s": -1})",
+      R"({"workers_per_cgroup": 2.5})",
+      R"({"workers_per_cgroup": 9999999999})",
+      R"({"topology": "1n2l2c1t"})",
+      R"({"topology": {"llcs": 0}})",
+      R"({"topology": {"numa_nodes": 2, "llcs": 3}})",
+      R"({"topology": {"llcs": 4096, "cores": 4096}})",
+      R"({"scheduler": {"kind": "cfs"}})",
+      R"({"scheduler": {"args": "-v"}})",
+      R"({"scheduler": {"args": [1]}})",
+      R"({"scheduler": {"watchdog_timeout_s": "5"}})",
+      R"({"sysctls": []})",
+      R"({"sysctls": {"kernel.x": 0}})",
+      R"({"cgroups": {}})",
+      R"({"cgroups": [{}]})",
+      R"({"cgroups": [{"name": "a", "workers": -1}]})",
+      R"({"cgroups": [{"name": "a", "nice": 20}]})",
+      R"({"cgroups": [{"name": "a", "work_args": []}]})",
+      R"({"cgroups": [5]})",
+      R"({"expect_err": 1})",
+      R"({"settings": []})",
+  };
+  for (const char* text : bad) {
+    auto j = nlohmann::json::parse(text);
+    EXPECT_THROW(j.get<GuestTestSpec>(), nlohmann::json::exception) << text;
+  }
+}
+
+TEST(GuestTestSpecJson, ErrorsNameTheKey) {
+  try {
+    nlohmann::json::parse(R"({"cgroups": [{"name": "a", "nice": 20}]})").get<GuestTestSpec>();
+    FAIL();
+  } catch (const nlohmann::json::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("'nice'"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ktstr

@@ -1,0 +1,255 @@
+// Plugin search path, name resolution and inspection, including every error
+// case, against .so files built by tests/plugins.
+#include "runner/plugin_loader.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <ktstr/detail/abi.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "runner/plugins_command.h"
+
+namespace ktstr {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kDir = KTSTR_TEST_PLUGIN_DIR;
+
+fs::path so(const std::string& name) { return kDir / ("lib" + name + ".so"); }
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "ktstr-loader-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void touch(const fs::path& p, const std::string& text = "") {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+TEST(PluginSearch, SplitsColonListsDroppingEmptyParts) {
+  auto parts = split_path_list("/a::/b:");
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], "/a");
+  EXPECT_EQ(parts[1], "/b");
+  EXPECT_TRUE(split_path_list("").empty());
+}
+
+TEST(PluginSearch, OrderIsSpecProjectCliEnvThenDefaults) {
+  auto dirs = plugin_search_dirs("/spec", {"/project"}, {"/cli1", "/cli2"}, "/env1:/env2:/cli1");
+  ASSERT_GE(dirs.size(), 6u);
+  EXPECT_EQ(dirs[0], "/spec");
+  EXPECT_EQ(dirs[1], "/project");
+  EXPECT_EQ(dirs[2], "/cli1");
+  EXPECT_EQ(dirs[3], "/cli2");
+  EXPECT_EQ(dirs[4], "/env1");
+  EXPECT_EQ(dirs[5], "/env2");  // the repeated /cli1 is dropped
+  // The build's own plugin dir comes last (this test runs inside the build tree).
+  EXPECT_EQ(dirs.back(), fs::path(KTSTR_BUILD_DIR) / "plugins");
+}
+
+TEST(PluginResolve, BareNameTriesLibktstrThenPlainSoInEachDir) {
+  TempDir t;
+  touch(t.path() / "b" / "foo.so");
+  touch(t.path() / "c" / "libktstr_foo.so");
+  auto lookup = resolve_plugin("foo", t.path(), {t.path() / "a", t.path() / "b", t.path() / "c"});
+  ASSERT_TRUE(lookup.ok()) << lookup.error;
+  EXPECT_EQ(lookup.path, t.path() / "b" / "foo.so");
+  ASSERT_EQ(lookup.tried.size(), 4u);
+  EXPECT_EQ(lookup.tried[0], t.path() / "a" / "libktstr_foo.so");
+  EXPECT_EQ(lookup.tried[1], t.path() / "a" / "foo.so");
+  EXPECT_EQ(lookup.tried[2], t.path() / "b" / "libktstr_foo.so");
+}
+
+TEST(PluginResolve, ValueWithSlashOrSoSuffixIsRelativeToTheSpec) {
+  TempDir t;
+  touch(t.path() / "specs" / "plugins" / "mine.so");
+  auto lookup = resolve_plugin("plugins/mine.so", t.path() / "specs", {});
+  ASSERT_TRUE(lookup.ok()) << lookup.error;
+  EXPECT_EQ(lookup.path, t.path() / "specs" / "plugins" / "mine.so");
+  auto bad = resolve_plugin("../nope.so", t.path() / "specs", {t.path()});
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.error.find((t.path() / "nope.so").string()), std::string::npos) << bad.error;
+  EXPECT_NE(bad.error.find("relative to the spec file"), std::string::npos);
+}
+
+TEST(PluginResolve, NotFoundListsEveryDirectorySearchedAndTheFix) {
+  auto lookup = resolve_plugin("nosuch", "/spec", {"/d1", "/d2"});
+  EXPECT_FALSE(lookup.ok());
+  EXPECT_NE(lookup.error.find("plugin 'nosuch' not found"), std::string::npos);
+  EXPECT_NE(lookup.error.find("libktstr_nosuch.so"), std::string::npos);
+  EXPECT_NE(lookup.error.find("\n    /d1"), std::string::npos);
+  EXPECT_NE(lookup.error.find("\n    /d2"), std::string::npos);
+  EXPECT_NE(lookup.error.find("--plugin-path"), std::string::npos);
+  EXPECT_EQ(lookup.tried.size(), 4u);
+}
+
+TEST(PluginResolve, BasicIsFoundInTheBuildPluginDir) {
+  auto lookup = resolve_plugin("basic", "/nonexistent", default_plugin_dirs());
+  ASSERT_TRUE(lookup.ok()) << lookup.error;
+  EXPECT_EQ(lookup.path, fs::path(KTSTR_BASIC_PLUGIN));
+}
+
+TEST(PluginInspect, BasicPluginListsAtLeastFiveDocumentedScenarios) {
+  PluginInfo info = inspect_plugin(KTSTR_BASIC_PLUGIN);
+  ASSERT_TRUE(info.ok()) << info.error;
+  EXPECT_EQ(info.abi, kPluginAbiVersion);
+  EXPECT_GE(info.scenarios.size(), 5u);
+  for (const char* name : {"pinned_per_llc", "cpuset_shrink_grow", "affinity_churn",
+                           "spinners_and_sleepers", "cgroup_moved_between_parents"}) {
+    const ScenarioInfo* s = info.find(name);
+    ASSERT_NE(s, nullptr) << name;
+    EXPECT_GT(s->line, 0);
+    EXPECT_NE(s->file.find("plugins/basic/"), std::string::npos) << s->file;
+    EXPECT_FALSE(s->description.empty()) << name;
+  }
+}
+
+TEST(PluginInspect, HiddenVisibilityPluginStillExportsItsEntryPoint) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_hidden"));
+  ASSERT_TRUE(info.ok()) << info.error;
+  ASSERT_EQ(info.scenarios.size(), 2u);
+  EXPECT_EQ(info.scenarios[0].name, "hidden_one");
+  EXPECT_EQ(info.scenarios[0].description, "first scenario of a hidden-visibility plugin");
+  EXPECT_EQ(info.scenarios[1].name, "hidden_two");
+}
+
+TEST(PluginInspect, ScenariosInAStaticLibrarySurviveTheLink) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_static"));
+  ASSERT_TRUE(info.ok()) << info.error;
+  EXPECT_NE(info.find("from_static_lib"), nullptr);
+  EXPECT_NE(info.find("from_main"), nullptr);
+}
+
+TEST(PluginInspect, PluginsLoadedInOneProcessKeepSeparateRegistries) {
+  PluginInfo a = inspect_plugin(so("ktstr_test_hidden"));
+  PluginInfo b = inspect_plugin(KTSTR_BASIC_PLUGIN);
+  PluginInfo c = inspect_plugin(so("ktstr_test_hidden"));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(c.scenarios.size(), 2u);
+  EXPECT_EQ(b.find("hidden_one"), nullptr);
+}
+
+TEST(PluginErrors, MissingFile) {
+  PluginInfo info = inspect_plugin(kDir / "libnope.so");
+  EXPECT_EQ(info.kind, "not-found");
+  EXPECT_NE(info.error.find("libnope.so"), std::string::npos);
+}
+
+TEST(PluginErrors, SharedLibraryWithoutEntryPointIsNotAKtstrPlugin) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_not_plugin"));
+  EXPECT_EQ(info.kind, "not-a-plugin");
+  EXPECT_NE(info.error.find(so("ktstr_test_not_plugin").string()), std::string::npos);
+  EXPECT_NE(info.error.find("not a ktstr plugin"), std::string::npos);
+  EXPECT_NE(info.error.find("KTSTR_SCENARIO"), std::string::npos);
+}
+
+TEST(PluginErrors, TextFileIsNotAKtstrPlugin) {
+  TempDir t;
+  touch(t.path() / "fake.so", "this is not ELF\n");
+  PluginInfo info = inspect_plugin(t.path() / "fake.so");
+  EXPECT_EQ(info.kind, "not-a-plugin");
+  EXPECT_NE(info.error.find("not a 64-bit ELF"), std::string::npos) << info.error;
+}
+
+TEST(PluginErrors, AbiMismatchShowsBothVersions) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_abi_mismatch"));
+  EXPECT_EQ(info.kind, "abi-mismatch");
+  EXPECT_EQ(info.abi, 999u);
+  EXPECT_NE(info.error.find("ABI version 999"), std::string::npos) << info.error;
+  EXPECT_NE(info.error.find("needs version " + std::to_string(kPluginAbiVersion)),
+            std::string::npos);
+  EXPECT_NE(info.error.find("rebuild"), std::string::npos);
+}
+
+TEST(PluginErrors, ZeroScenarios) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_zero"));
+  EXPECT_EQ(info.kind, "no-scenarios");
+  EXPECT_NE(info.error.find("zero scenarios"), std::string::npos);
+  EXPECT_NE(info.error.find("KTSTR_SCENARIO"), std::string::npos);
+}
+
+TEST(PluginErrors, DuplicateScenarioNamesCiteBothPlaces) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_duplicate"));
+  EXPECT_EQ(info.kind, "duplicate-scenario");
+  EXPECT_NE(info.error.find("'twice'"), std::string::npos);
+  EXPECT_NE(info.error.find("duplicate_a.cc:4"), std::string::npos) << info.error;
+  EXPECT_NE(info.error.find("duplicate_b.cc:4"), std::string::npos) << info.error;
+}
+
+TEST(PluginErrors, MissingSharedLibraryDependencyShowsDlerror) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_missing_dep"));
+  EXPECT_EQ(info.kind, "missing-dependency");
+  EXPECT_NE(info.error.find("libktstr_test_gone.so: cannot open shared object file"),
+            std::string::npos)
+      << info.error;
+  EXPECT_NE(info.error.find("ldd"), std::string::npos);
+}
+
+TEST(PluginErrors, UnknownScenarioSuggestsTheClosestName) {
+  PluginInfo info = inspect_plugin(KTSTR_BASIC_PLUGIN);
+  EXPECT_EQ(check_scenario(info, "pinned_per_llc"), "");
+  std::string err = check_scenario(info, "pinned_per_lcc");
+  EXPECT_NE(err.find("unknown scenario 'pinned_per_lcc'"), std::string::npos);
+  EXPECT_NE(err.find("did you mean 'pinned_per_llc'"), std::string::npos) << err;
+  EXPECT_NE(err.find("affinity_churn"), std::string::npos);  // lists what exists
+  // A broken plugin reports its own error.
+  EXPECT_NE(check_scenario(inspect_plugin(so("ktstr_test_zero")), "x").find("zero scenarios"),
+            std::string::npos);
+}
+
+TEST(PluginInspector, CachesByCanonicalPath) {
+  PluginInspector inspector;
+  const PluginInfo& a = inspector.inspect(KTSTR_BASIC_PLUGIN);
+  fs::path other =
+      fs::path(KTSTR_BASIC_PLUGIN).parent_path() / "." / fs::path(KTSTR_BASIC_PLUGIN).filename();
+  const PluginInfo& b = inspector.inspect(other);
+  EXPECT_EQ(&a, &b);
+}
+
+TEST(PluginsCommand, ListsScenariosWithFileLineAndDescription) {
+  PluginsOptions opt;
+  opt.plugins = {KTSTR_BASIC_PLUGIN, "hidden"};
+  opt.plugin_path = {kDir.string()};
+  std::ostringstream out, err;
+  // "hidden" is not a name on the path (the file is libktstr_test_hidden.so).
+  EXPECT_EQ(run_plugins_command(opt, out, err), 2);
+  EXPECT_NE(out.str().find("pinned_per_llc"), std::string::npos);
+  EXPECT_NE(out.str().find("pinned_per_llc.cc:"), std::string::npos);
+  EXPECT_NE(out.str().find("One cgroup of spinners per LLC"), std::string::npos);
+  EXPECT_NE(err.str().find("plugin 'hidden' not found"), std::string::npos);
+
+  opt.plugins = {"test_hidden"};
+  std::ostringstream out2, err2;
+  EXPECT_EQ(run_plugins_command(opt, out2, err2), 0) << err2.str();
+  EXPECT_NE(out2.str().find("hidden_two"), std::string::npos);
+}
+
+TEST(PluginsCommand, JsonListsScenariosAndErrors) {
+  PluginsOptions opt;
+  opt.plugins = {so("ktstr_test_hidden").string(), so("ktstr_test_abi_mismatch").string()};
+  opt.json = true;
+  std::ostringstream out, err;
+  EXPECT_EQ(run_plugins_command(opt, out, err), 2);
+  auto j = nlohmann::json::parse(out.str());
+  ASSERT_EQ(j["plugins"].size(), 2u);
+  EXPECT_EQ(j["plugins"][0]["scenarios"][0]["name"], "hidden_one");
+  EXPECT_GT(j["plugins"][0]["scenarios"][0]["line"].get<int>(), 0);
+  EXPECT_EQ(j["plugins"][1]["kind"], "abi-mismatch");
+  EXPECT_EQ(j["plugins"][1]["abi"], 999);
+}
+
+}  // namespace
+}  // namespace ktstr
