@@ -138,7 +138,11 @@ Status GuestCtx::set_cpuset(std::string_view name, std::string_view cpuset) {
 }
 
 Status GuestCtx::clear_cpuset(std::string_view name) {
-  if (Status s = ops_.set_cpus(name, ""); !s) return s;
+  // Give back every CPU rather than writing an empty list: on cgroup v2 an
+  // empty cpuset.cpus in a populated cgroup is refused (ENOSPC on 6.12).
+  std::vector<int> all = topology_.usable_cpus.empty() ? topology_.cpus : topology_.usable_cpus;
+  std::sort(all.begin(), all.end());
+  if (Status s = ops_.set_cpus(name, format_cpu_list(all)); !s) return s;
   cpusets_.erase(std::string(name));
   return {};
 }

@@ -1,22 +1,120 @@
-// Starting and stopping the test's scheduler in the guest, around the scenario.
-// kind "eevdf" is the kernel's own scheduler: nothing to do. kind "sched_ext"
-// is filled in by the sched_ext issue (run the binary, wait for
-// /sys/kernel/sched_ext/state = enabled, watch it, stop it with SIGINT).
+// Starting, watching and stopping the test's scheduler in the guest, around
+// the scenario. kind "eevdf" is the kernel's own scheduler: nothing to do.
+// kind "sched_ext" follows Documentation/scheduler/sched-ext.rst:
+//
+//   /sys/kernel/sched_ext/state must read "disabled" (else another BPF
+//   scheduler is loaded: refuse) → write the config file → fork/exec the
+//   binary (stdout+stderr into a bounded buffer) → wait, bounded, until state
+//   is "enabled" and root/ops names an ops → watch (a thread polls state and
+//   the child) → at the end SIGINT, SIGKILL after a deadline, and check that
+//   state returns to "disabled".
+//
+// A scheduler that dies or is disabled by the kernel during the run FAILs the
+// test with the kernel's exit reason and message (from /dev/kmsg) and the tail
+// of the scheduler's output. All paths are under a root so that unit tests
+// run against fake trees.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "guest/protocol/test_spec.h"
 #include "guest/scenario_runner.h"
 
 namespace ktstr {
 
-/// Brings the scheduler up before the scenario. Returns "" on success, else
-/// why it could not start (the agent then reports verdict "error").
-std::string start_scheduler(const SchedulerSpec& scheduler, ScenarioHost& host);
+/// Where the lifecycle looks and how long it waits (TCG-calibrated defaults).
+struct SchedulerLifecycleOptions {
+  std::filesystem::path sys = "/sys";       ///< holds kernel/sched_ext/{state,root/ops}
+  std::filesystem::path kmsg = "/dev/kmsg"; ///< kernel log records ("" = none)
+  std::filesystem::path root = "/";         ///< prefix for config_file
+  double attach_timeout_s = 20;    ///< start → state "enabled" (scx_qmap: 2–4 s under TCG)
+  double stop_timeout_s = 5;       ///< SIGINT → SIGKILL
+  double disable_timeout_s = 10;   ///< stop → state "disabled"
+  double exit_grace_s = 3;         ///< kernel disabled it → wait for the process to exit
+  double poll_interval_s = 0.05;
+  std::size_t output_limit = 64 * 1024;  ///< bytes of scheduler output kept (the tail)
+  std::size_t tail_lines = 60;           ///< lines of output put into the error text
 
-/// Takes the scheduler down after the scenario. Returns "" on success, else
-/// what went wrong (reported, does not change the scenario's verdict).
-std::string stop_scheduler(const SchedulerSpec& scheduler, ScenarioHost& host);
+  /// The guest's paths under `root` (the agent's --root).
+  static SchedulerLifecycleOptions under(const std::filesystem::path& root);
+};
+
+/// Pieces of a sched_ext failure, also reported in the result's data.
+struct SchedExtExit {
+  std::string kind;                   ///< "scx_bpf_error", "runnable task stall", "exited", ...
+  std::string reason;                 ///< one line: what happened
+  std::vector<std::string> kmsg;      ///< the kernel's sched_ext lines (disabled, message, trace)
+  std::string output_tail;            ///< scheduler output, repeated lines collapsed
+  /// All of the above as one text: what expect_scx_bpf_error_* match against.
+  std::string text() const;
+};
+
+/// Collapses runs of identical lines ("line (repeated N times)") and keeps
+/// the last `max_lines` lines.
+std::string collapse_output(const std::string& output, std::size_t max_lines);
+
+/// Parses /dev/kmsg records ("prio,seq,ts,flags;message") or plain lines and
+/// returns the sched_ext lines: "sched_ext: ..." plus the indented stack trace
+/// lines that follow an error.
+std::vector<std::string> sched_ext_kmsg_lines(const std::string& records);
+
+/// One scheduler's life in the guest.
+class SchedulerLifecycle {
+ public:
+  SchedulerLifecycle(SchedulerSpec spec, ScenarioHost& host, SchedulerLifecycleOptions opt = {});
+  ~SchedulerLifecycle();  ///< kills a still-running scheduler
+  SchedulerLifecycle(const SchedulerLifecycle&) = delete;
+  SchedulerLifecycle& operator=(const SchedulerLifecycle&) = delete;
+
+  /// Brings the scheduler up. On failure returns false and fills `outcome`
+  /// (verdict "fail" for "did not attach"/"exited", "error" when it could not
+  /// even try: no sched_ext, another scheduler loaded, exec failed).
+  bool start(ScenarioOutcome& outcome);
+
+  /// After the scenario: stops the scheduler and merges what happened during
+  /// the run into `outcome` (a failure turns it into "fail"; data.scheduler
+  /// always describes the run).
+  void finish(ScenarioOutcome& outcome);
+
+ private:
+  struct Child;
+  std::string read_state() const;
+  std::string read_ops() const;
+  void monitor_loop();
+  std::string output_snapshot() const;
+  std::vector<std::string> read_new_kmsg();
+  SchedExtExit describe_exit(const std::string& kind_hint, const std::string& reason);
+  bool wait_child(double seconds);
+  bool wait_state(const std::string& want, double seconds) const;
+  void stop_child(std::vector<std::string>& problems);
+  void fill_data(ScenarioOutcome& outcome, const SchedExtExit* exit) const;
+
+  SchedulerSpec spec_;
+  ScenarioHost& host_;
+  SchedulerLifecycleOptions opt_;
+  std::unique_ptr<Child> child_;
+  int kmsg_fd_ = -1;
+  std::string kmsg_seen_;  ///< every sched_ext record read so far (raw)
+  std::thread monitor_;
+  std::atomic<bool> stop_monitor_{false};
+  mutable std::mutex mu_;
+  // Guarded by mu_:
+  bool failed_ = false;          ///< the monitor saw a death or a kernel disable
+  std::string failure_reason_;
+  std::string failure_kind_;
+  std::string last_state_;
+  std::string ops_;
+  double attach_s_ = 0;
+  std::chrono::steady_clock::time_point started_at_;
+};
 
 }  // namespace ktstr

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <regex>
 #include <set>
+#include <unordered_map>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -207,6 +208,9 @@ struct SchemaChecker::Impl {
   const json* child(const json& s, const std::string& tok, const json* parent_value) const {
     const json& r = branch_for(s, parent_value);
     if (auto p = r.find("properties"); p != r.end() && p->contains(tok)) return &(*p)[tok];
+    if (auto pp = r.find("patternProperties"); pp != r.end() && pp->is_object())
+      for (auto& [pattern, sub] : pp->items())
+        if (std::regex_search(tok, std::regex(pattern))) return &sub;
     if (auto a = r.find("additionalProperties"); a != r.end() && a->is_object()) return &*a;
     if (auto items = r.find("items"); items != r.end() && items->is_object() && is_index(tok))
       return &*items;
@@ -226,9 +230,14 @@ struct SchemaChecker::Impl {
     return &branch_for(*s, v);
   }
 
+  // One validator for the process: it caches compiled 'pattern' regexes, and
+  // compiling them again for every file dominated `check` time.
+  mutable valijson::Validator validator;
+  mutable std::unordered_map<std::string, std::regex> name_patterns;
+
   std::vector<RawError> run(const valijson::Schema& compiled_schema, const json& value,
                             const std::string& base) const {
-    valijson::Validator validator;
+    std::lock_guard lock(mu);
     valijson::ValidationResults results;
     valijson::adapters::NlohmannJsonAdapter target(value);
     std::vector<RawError> out;
@@ -509,7 +518,11 @@ void check_property_names(const SchemaChecker::Impl& impl, const json& root,
     if (pn == ts.end()) continue;
     const json& pns = impl.resolve(*pn);
     if (!pns.contains("pattern")) continue;
-    std::regex re(pns["pattern"].get<std::string>());
+    const std::string pattern = pns["pattern"].get<std::string>();
+    auto cached = impl.name_patterns.find(pattern);
+    if (cached == impl.name_patterns.end())
+      cached = impl.name_patterns.emplace(pattern, std::regex(pattern)).first;
+    const std::regex& re = cached->second;
     for (auto& [name, _] : value.items()) {
       if (pns.contains("not") && pns["not"].contains("enum")) {
         const json& reserved = pns["not"]["enum"];

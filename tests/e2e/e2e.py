@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""End-to-end driver: runs ktstr-run on one spec in a real VM and checks the
+verdict, the printed reasons, the exit code and that no qemu is left behind.
+
+    e2e.py CASE --runner build/runner/ktstr-run --plugin-dir DIR --specs tests/e2e/specs
+           [--work DIR] [--kernel LABEL] [--keep]
+
+CASE is one of CASES below. The kernel is the newest prebuilt ("kind":
+"prebuilt") entry of `ktstr-run kernel list --json`, or --kernel /
+KTSTR_E2E_KERNEL. With no such entry the case FAILS and says to run
+`ktstr-run kernel fetch`: a missing kernel is never a pass.
+Exit status: 0 pass, 1 fail.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SHAPES = ["1n1l2c1t", "1n2l2c1t", "1n2l1c2t", "2n2l2c1t", "1n3l1c1t"]
+
+# case -> (spec file, test name, expected exit code, expected verdict word,
+#          [regexes the output must contain])
+CASES = {f"topo_{s}": (f"topo_{s}.toml", f"topo_{s}", 0, "PASS", []) for s in SHAPES}
+CASES.update({
+    "plugin_pass": ("plugin_pass.toml", "plugin_pass", 0, "PASS", []),
+    "plugin_fail": ("plugin_fail.toml", "plugin_fail", 1, "FAIL",
+                    [r"e2e-fail-detail-one", r"e2e-fail-detail-two"]),
+    "plugin_throw": ("plugin_throw.toml", "plugin_throw", 1, "FAIL", [r"e2e-exception-text"]),
+    "plugin_segfault": ("plugin_segfault.toml", "plugin_segfault", 1, "FAIL", [r"SIGSEGV"]),
+    "plugin_hang": ("plugin_hang.toml", "plugin_hang", 1, "FAIL",
+                    [r"(?i)hang|hung|time(d)? ?out|deadline|watchdog"]),
+    "plugin_panic": ("plugin_panic.toml", "plugin_panic", 1, "FAIL", [r"(?i)kernel panic|panic"]),
+    "expect_err": ("expect_err.toml", "expect_err_fail", 0, "PASS", []),
+    "scx_skip": ("scx_skip.toml", "scx_on_cloud", None, "SKIP",
+                 [r"CONFIG_SCHED_CLASS_EXT", r"kernel build"]),
+})
+SIGNAL_CASES = {"sigint", "sigkill"}
+
+
+class Failure(Exception):
+    pass
+
+
+def log(msg):
+    print(f"e2e: {msg}", flush=True)
+
+
+def pick_kernel(runner, wanted):
+    if wanted:
+        return wanted
+    hint = ("no prebuilt kernel in the ktstr kernel cache: run `ktstr-run kernel fetch` "
+            "(the README setup does) and retry")
+    try:
+        out = subprocess.run([runner, "kernel", "list", "--json"], capture_output=True,
+                             text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise Failure(f"`{runner} kernel list --json` failed: {e}; {hint}")
+    if out.returncode != 0:
+        raise Failure(f"`kernel list --json` exited {out.returncode}: {out.stderr.strip()}; {hint}")
+    try:
+        entries = json.loads(out.stdout or "[]")
+    except json.JSONDecodeError as e:
+        raise Failure(f"`kernel list --json` printed bad JSON ({e}); {hint}")
+    prebuilt = [e for e in entries if e.get("kind") == "prebuilt"]
+    if not prebuilt:
+        raise Failure(hint)
+    prebuilt.sort(key=lambda e: e.get("built_at", ""))
+    return prebuilt[-1]["label"]
+
+
+def qemu_pids(marker):
+    """PIDs of processes whose command line contains marker (the run dir)."""
+    out = subprocess.run(["pgrep", "-f", "--", marker], capture_output=True, text=True)
+    me = os.getpid()
+    return [int(p) for p in out.stdout.split() if p.strip() and int(p) != me]
+
+
+def qemu_only(marker):
+    pids = []
+    for pid in qemu_pids(marker):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if "qemu" in os.path.basename(argv0):
+            pids.append(pid)
+    return pids
+
+
+def wait_no_qemu(marker, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        left = qemu_only(marker)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def reap_leftovers(pids):
+    for pid in pids:  # only the qemu processes of this case's unique run dir
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def base_cmd(args, spec, kernel, run_dir):
+    # Spec path first: --kernel takes several values and would eat it.
+    return [args.runner, "run", spec, "--kernel", kernel, "--run-dir", run_dir,
+            "--plugin-path", args.plugin_dir, "-v"]
+
+
+def check_no_orphans(marker):
+    left = wait_no_qemu(marker, 5)
+    if left:
+        reap_leftovers(left)
+        raise Failure(f"qemu processes left running after the runner exited: {left}")
+
+
+def run_verdict_case(args, case, kernel, run_dir):
+    spec_file, test, want_rc, want_verdict, patterns = CASES[case]
+    spec = os.path.join(args.specs, spec_file)
+    cmd = base_cmd(args, spec, kernel, run_dir)
+    log("$ " + " ".join(cmd))
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
+    except subprocess.TimeoutExpired as e:
+        reap_leftovers(qemu_only(run_dir))
+        raise Failure(f"ktstr-run did not finish in 280 s; output so far:\n{e.stdout}")
+    out = p.stdout + p.stderr
+    print(out, end="" if out.endswith("\n") else "\n")
+    log(f"exit {p.returncode} after {time.monotonic() - t0:.1f}s")
+    problems = []
+    line = re.search(rf"^(PASS|FAIL|SKIP)\S* ktstr/{re.escape(test)}\b.*$", out, re.M)
+    if not line:
+        problems.append(f"no result line for ktstr/{test}")
+    elif line.group(1) != want_verdict:
+        problems.append(f"verdict {line.group(1)}, expected {want_verdict}: {line.group(0)!r}")
+    if want_rc is not None and p.returncode != want_rc:
+        problems.append(f"exit code {p.returncode}, expected {want_rc}")
+    for pat in patterns:
+        if not re.search(pat, out):
+            problems.append(f"output lacks /{pat}/")
+    if want_verdict != "SKIP":
+        results = [os.path.join(d, f) for d, _, fs in os.walk(run_dir) for f in fs
+                   if f == "result.json"]
+        if not results:
+            problems.append(f"no result.json under {run_dir}")
+        else:
+            with open(results[0]) as f:
+                rj = json.load(f)
+            if rj.get("verdict") != want_verdict:
+                problems.append(f"result.json verdict {rj.get('verdict')!r}, "
+                                f"expected {want_verdict}")
+    try:
+        check_no_orphans(run_dir)
+    except Failure as e:
+        problems.append(str(e))
+    if problems:
+        raise Failure("; ".join(problems))
+
+
+def run_signal_case(args, case, kernel, run_dir):
+    spec = os.path.join(args.specs, "interrupt.toml")
+    cmd = base_cmd(args, spec, kernel, run_dir)
+    log("$ " + " ".join(cmd))
+    out_path = os.path.join(run_dir, "..", os.path.basename(run_dir) + ".out")
+    with open(out_path, "w") as out:
+        # Its own session: a signal to its process group is what Ctrl-C in a
+        # terminal sends to the foreground job.
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not qemu_only(run_dir):
+            if p.poll() is not None:
+                raise Failure(f"ktstr-run exited {p.returncode} before qemu started")
+            if time.monotonic() > deadline:
+                raise Failure("qemu did not start within 120 s")
+            time.sleep(0.2)
+        time.sleep(3)  # let the guest get going (booting or running the scenario)
+        if case == "sigint":
+            log(f"SIGINT to the runner's process group {p.pid}")
+            os.killpg(p.pid, signal.SIGINT)
+            try:
+                rc = p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                raise Failure("ktstr-run did not exit within 60 s of SIGINT")
+            left = wait_no_qemu(run_dir, 5)
+            problems = []
+            if rc != 130:
+                problems.append(f"exit code {rc} after SIGINT, expected 130")
+            if left:
+                reap_leftovers(left)
+                problems.append(f"qemu left running after SIGINT: {left}")
+            if problems:
+                raise Failure("; ".join(problems))
+        else:
+            log(f"SIGKILL to the runner {p.pid}")
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait(timeout=30)
+            left = wait_no_qemu(run_dir, 5)
+            if left:
+                reap_leftovers(left)
+                raise Failure(f"qemu still running 5 s after kill -9 of the runner: {left}")
+        log("no qemu process left")
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        reap_leftovers(qemu_only(run_dir))
+        with open(out_path) as f:
+            print(f.read(), end="")
+        os.unlink(out_path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("case", choices=sorted(list(CASES) + list(SIGNAL_CASES)))
+    ap.add_argument("--runner", required=True)
+    ap.add_argument("--plugin-dir", required=True)
+    ap.add_argument("--specs", required=True)
+    # Short: QEMU's unix socket paths under the run dir must stay < 108 bytes.
+    ap.add_argument("--work", default=tempfile.gettempdir())
+    ap.add_argument("--kernel", default=os.environ.get("KTSTR_E2E_KERNEL"))
+    ap.add_argument("--keep", action="store_true", help="keep the run directory")
+    args = ap.parse_args()
+
+    try:
+        kernel = pick_kernel(args.runner, args.kernel)
+    except Failure as e:
+        log(f"FAIL {args.case}: {e}")
+        return 1
+    os.makedirs(args.work, exist_ok=True)
+    run_dir = tempfile.mkdtemp(prefix="ke2e-", dir=args.work)
+    ok = False
+    try:
+        log(f"case {args.case} on kernel {kernel}, run dir {run_dir}")
+        if args.case in SIGNAL_CASES:
+            run_signal_case(args, args.case, kernel, run_dir)
+        else:
+            run_verdict_case(args, args.case, kernel, run_dir)
+        ok = True
+    except Failure as e:
+        log(f"FAIL {args.case}: {e}")
+    finally:
+        if ok and not args.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            log(f"run directory kept: {run_dir}")
+    log(f"{'PASS' if ok else 'FAIL'} {args.case}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
