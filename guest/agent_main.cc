@@ -254,18 +254,16 @@ ScenarioOutcome run_test(const AgentOptions& opt, const GuestTestSpec& spec,
   for (const auto& e : sysctl_errors) reporter.log("warn", e);
 
   reporter.phase("scheduler");
-  std::string sched_error = start_scheduler(spec.scheduler, host);
+  SchedulerLifecycle scheduler(spec.scheduler, host, SchedulerLifecycleOptions::under(opt.root));
   ScenarioOutcome outcome;
-  if (!sched_error.empty()) {
-    reporter.error("scheduler '" + spec.scheduler.kind + "': " + sched_error);
-    outcome.verdict = "error";
-    outcome.details.push_back("scheduler did not start: " + sched_error);
+  if (!scheduler.start(outcome)) {
+    reporter.error("scheduler '" + spec.scheduler.name + "': " +
+                   (outcome.details.empty() ? std::string("did not start") : outcome.details[0]));
   } else {
     reporter.phase("scenario");
     outcome = run_scenario(spec, topology, host);
     reporter.phase("teardown");
-    std::string stop_error = stop_scheduler(spec.scheduler, host);
-    if (!stop_error.empty()) reporter.log("error", "stopping the scheduler: " + stop_error);
+    scheduler.finish(outcome);  // a scheduler failure during the run turns it into "fail"
   }
   if (!sysctl_errors.empty()) {
     if (!outcome.data.is_object()) outcome.data = nlohmann::json::object();

@@ -42,7 +42,7 @@ struct SchedulerLifecycleOptions {
   double exit_grace_s = 3;         ///< kernel disabled it → wait for the process to exit
   double poll_interval_s = 0.05;
   std::size_t output_limit = 64 * 1024;  ///< bytes of scheduler output kept (the tail)
-  std::size_t tail_lines = 60;           ///< lines of output put into the error text
+  std::size_t tail_lines = 40;           ///< lines of output put into the error text
 
   /// The guest's paths under `root` (the agent's --root).
   static SchedulerLifecycleOptions under(const std::filesystem::path& root);

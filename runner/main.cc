@@ -23,9 +23,10 @@ int main(int argc, char** argv) {
   ktstr::add_plugins_command(app, exit_code);
   ktstr::add_kernel_command(app, exit_code);
   ktstr::add_run_command(app, exit_code);
-  // `ktstr-run PATH...` means `ktstr-run run PATH...`.
+  // `ktstr-run [OPTIONS] PATH...` means `ktstr-run run [OPTIONS] PATH...`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && !args[0].starts_with("-")) {
+  const bool help = !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
+  if (!args.empty() && !help) {
     bool known = false;
     for (auto* sub : app.get_subcommands({})) known = known || sub->get_name() == args[0];
     if (!known) args.insert(args.begin(), "run");

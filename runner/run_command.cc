@@ -39,10 +39,13 @@ fs::path find_agent() {
   return {};
 }
 
-// Declarative features the agent cannot run yet are refused before booting.
-std::string unsupported(const ResolvedTest& t) {
+// Declarative features the agent cannot run yet are refused before booting;
+// `key` is set to the setting that names the feature.
+std::string unsupported(const ResolvedTest& t, std::string& key) {
   static const std::vector<std::string> kWorks = {"spin", "yield", "bursty"};
+  key = "step";
   if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
+  key = "cgroup";
   if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
     for (const auto& c : cg->value) {
       const std::string w = c.value("work", "spin");
@@ -51,6 +54,7 @@ std::string unsupported(const ResolvedTest& t) {
                            "supported: spin, yield, bursty)", w);
     }
   }
+  key = "payload";
   if (const Setting* p = t.get("payload"); p && !p->value.is_null())
     return "payloads are not supported by the VM runner yet (key 'payload')";
   return "";
@@ -63,6 +67,8 @@ GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
   g.workers_per_cgroup = t.value_or<int>("workers_per_cgroup", 2);
   g.topology = t.topology();
   g.expect_err = t.value_or<bool>("expect_err", false);
+  g.expect_scx_bpf_error_contains = t.value_or<std::string>("expect_scx_bpf_error_contains", "");
+  g.expect_scx_bpf_error_matches = t.value_or<std::string>("expect_scx_bpf_error_matches", "");
   g.settings = t.tree();
   for (const auto& [k, s] : t.settings) {
     if (k.starts_with("sysctls."))
@@ -145,8 +151,9 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
     bool match = options.filters.empty();
     for (const auto& f : options.filters) match = match || t.full_name.find(f) != std::string::npos;
     if (!match) continue;
-    if (std::string why = unsupported(t); !why.empty()) {
-      std::cerr << fmt::format("ktstr-run: error: {}: test '{}': {}\n", t.pos_of("cgroup").file_line(),
+    std::string key;
+    if (std::string why = unsupported(t, key); !why.empty()) {
+      std::cerr << fmt::format("ktstr-run: error: {}: test '{}': {}\n", t.pos_of(key).str(),
                                t.name, why);
       refused = true;
     }
@@ -293,6 +300,9 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       VmTimeouts timeouts = VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
       VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
       Verdict v = judge(outcome, gspec.topology, gspec.expect_err);
+      if (gspec.expect_err && outcome.reason != VmExitReason::kInterrupted)
+        check_scx_error_expectation(v, outcome, gspec.expect_scx_bpf_error_contains,
+                                    gspec.expect_scx_bpf_error_matches);
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       json sidecar = {{"name", name},
                       {"verdict", Verdict::name(v.kind)},
@@ -323,11 +333,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RunOptions>();
   auto* run = app.add_subcommand("run", "Run tests, one VM each (the default command)");
   run->add_option("paths", opts->specs.paths, "Spec files or directories")->required();
-  run->add_option("--kernel", opts->kernels, "Kernel: cache label, bzImage or built tree (repeatable)");
+  run->add_option("--kernel", opts->kernels, "Kernel: cache label, bzImage or built tree (repeatable)")
+      ->allow_extra_args(false);
   run->add_option("--accel", opts->accel, "auto | kvm | tcg");
-  run->add_option("-f,--filter", opts->filters, "Only tests whose name contains this");
-  run->add_option("--set", opts->specs.sets, "Override a setting for every test (KEY=VALUE)");
-  run->add_option("--plugin-path", opts->specs.plugin_paths, "Extra directory to search for plugins");
+  run->add_option("-f,--filter", opts->filters, "Only tests whose name contains this")
+      ->allow_extra_args(false);
+  run->add_option("--set", opts->specs.sets, "Override a setting for every test (KEY=VALUE)")
+      ->allow_extra_args(false);
+  run->add_option("--plugin-path", opts->specs.plugin_paths, "Extra directory to search for plugins")
+      ->allow_extra_args(false);
   run->add_option("--run-dir", opts->run_dir, "Where run directories go (default ktstr-runs)");
   run->add_flag("--run-ignored", opts->run_ignored, "Also run tests marked ignore = true");
   run->add_flag("-v,--verbose", opts->verbose, "Print reasons for passing tests too");

@@ -12,8 +12,10 @@ namespace ktstr {
 namespace {
 
 void add_spec_options(CLI::App* cmd, SpecOptions& o) {
-  cmd->add_option("--set", o.sets, "Override a setting for every test (KEY=VALUE)");
-  cmd->add_option("--plugin-path", o.plugin_paths, "Extra directory to search for plugins");
+  cmd->add_option("--set", o.sets, "Override a setting for every test (KEY=VALUE)")
+      ->allow_extra_args(false);
+  cmd->add_option("--plugin-path", o.plugin_paths, "Extra directory to search for plugins")
+      ->allow_extra_args(false);
 }
 
 }  // namespace

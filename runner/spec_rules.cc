@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "runner/edit_distance.h"
+#include "runner/json_read.h"
 #include "vmm/topology_presets.h"
 
 namespace ktstr {
@@ -90,8 +91,8 @@ void check_topology_value(const TomlDocument& doc, const std::string& ptr, const
     // Only a table that sets both dimensions can be judged here; merged
     // topologies are checked per test.
     if (!v.contains("numa_nodes") || !(v.contains("llcs") || v.contains("sockets"))) return;
-    numa = v.value("numa_nodes", 1);
-    llcs = v.contains("llcs") ? v.value("llcs", 1) : v.value("sockets", 1);
+    numa = json_int(v, "numa_nodes", 1);
+    llcs = v.contains("llcs") ? json_int(v, "llcs", 1) : json_int(v, "sockets", 1);
   } else {
     return;
   }
@@ -103,42 +104,42 @@ void check_topology_value(const TomlDocument& doc, const std::string& ptr, const
 void check_payload(const Catalog& cat, const Entity& p, Diagnostics& diags) {
   const TomlDocument& doc = doc_of(cat, p);
   const json& v = *p.value;
-  const std::string output = v.value("output", "exit_code");
+  const std::string output = json_str(v, "output", "exit_code");
   std::vector<std::string> metrics;
   if (v.contains("metric") && v["metric"].is_array()) {
     for (size_t i = 0; i < v["metric"].size(); ++i) {
       const json& m = v["metric"][i];
       if (!m.is_object()) continue;
       const std::string mp = p.pointer + "/metric/" + std::to_string(i);
-      metrics.push_back(m.value("name", ""));
+      metrics.push_back(json_str(m, "name"));
       if (m.contains("regex") && m["regex"].is_string()) {
         const std::string rx = m["regex"];
         try {
           std::regex re(rx);
           if (std::regex_search("", re)) {
             diags.error("regex", doc.value_pos(mp + "/regex"),
-                        fmt::format("metric '{}': regex '{}' matches the empty string", m.value("name", ""), rx),
+                        fmt::format("metric '{}': regex '{}' matches the empty string", json_str(m, "name"), rx),
                         1, "anchor it on text the payload prints, e.g. 'Time:\\s+([0-9.]+)'");
           } else if (re.mark_count() < 1) {
             diags.error("regex", doc.value_pos(mp + "/regex"),
                         fmt::format("metric '{}': regex '{}' has no capture group for the value",
-                                    m.value("name", ""), rx),
+                                    json_str(m, "name"), rx),
                         1, "wrap the number in parentheses, e.g. '([0-9.]+)'");
           }
         } catch (const std::regex_error& e) {
           diags.error("regex", doc.value_pos(mp + "/regex"),
                       fmt::format("metric '{}': regex '{}' does not compile: {}",
-                                  m.value("name", ""), rx, e.what()));
+                                  json_str(m, "name"), rx, e.what()));
         }
       }
       if (output == "regex" && !m.contains("regex"))
         diags.error("required", doc.key_pos(mp),
                     fmt::format("metric '{}' needs a regex because the payload's output is \"regex\"",
-                                m.value("name", "")));
+                                json_str(m, "name")));
       if (output == "json" && !m.contains("json_pointer"))
         diags.error("required", doc.key_pos(mp),
                     fmt::format("metric '{}' needs a json_pointer because the payload's output is \"json\"",
-                                m.value("name", "")));
+                                json_str(m, "name")));
     }
   }
   if (v.contains("check") && v["check"].is_array()) {

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "runner/edit_distance.h"
+#include "runner/json_read.h"
 #include "runner/schema_checker.h"
 #include "vmm/topology_presets.h"
 
@@ -337,7 +338,7 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
   }
   // Flags exist in that scheduler.
   std::vector<std::string> flags;
-  if (s && s->value->contains("flags"))
+  if (s && s->value->contains("flags") && (*s->value)["flags"].is_object())
     for (auto& [f, _] : (*s->value)["flags"].items()) flags.push_back(f);
   for (const char* key : {"required_flags", "excluded_flags"}) {
     const Setting* f = t.get(key);
@@ -449,11 +450,11 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
     for (size_t i = 0; i < cg->value.size(); ++i) {
       const json& c = cg->value[i];
       if (!c.is_object()) continue;
-      const std::string name = c.value("name", "");
+      const std::string name = json_str(c, "name");
       if (std::find(cg_names.begin(), cg_names.end(), name) != cg_names.end())
         err("duplicate-name", "cgroup", fmt::format("cgroup '{}' is declared twice", name));
       cg_names.push_back(name);
-      const std::string cpuset = c.value("cpuset", "");
+      const std::string cpuset = json_str(c, "cpuset");
       int n = -1, limit = 0;
       const char* what = "";
       if (cpuset.starts_with("llc:")) { n = std::atoi(cpuset.c_str() + 4); limit = topo.llcs; what = "LLC"; }
@@ -468,7 +469,7 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
     std::vector<std::string> known = cg_names;
     for (const auto& step : st->value) {
       if (!step.is_object()) continue;
-      const std::string op = step.value("op", "");
+      const std::string op = json_str(step, "op");
       if (step.contains("cgroup") && step["cgroup"].is_string()) {
         const std::string cg = step["cgroup"];
         if (op == "add_cgroup") {

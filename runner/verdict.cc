@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <regex>
+
 #include "guest/protocol/observed_topology.h"
 
 namespace ktstr {
@@ -75,6 +77,65 @@ Verdict judge(const VmOutcome& outcome, const TopologySpec& declared, bool expec
     v.reasons.insert(v.reasons.begin(), "failed as expected (expect_err)");
   }
   return v;
+}
+
+std::string scx_error_text(const VmOutcome& o) {
+  std::string text;
+  if (o.result.is_object() && o.result.contains("data") && o.result["data"].is_object() &&
+      o.result["data"].contains("scheduler") && o.result["data"]["scheduler"].is_object()) {
+    text = o.result["data"]["scheduler"].value("error_text", "");
+  }
+  if (text.empty() && o.result.is_object() && o.result.contains("details") &&
+      o.result["details"].is_array()) {
+    for (const auto& d : o.result["details"])
+      if (d.is_string()) text += d.get<std::string>() + "\n";
+  }
+  for (const auto& f : o.findings)
+    if (f.line.find("sched_ext") != std::string::npos) text += "\nconsole: " + f.line;
+  return text;
+}
+
+void check_scx_error_expectation(Verdict& v, const VmOutcome& outcome, const std::string& contains,
+                                 const std::string& matches) {
+  if (v.kind != Verdict::Kind::kPass || (contains.empty() && matches.empty())) return;
+  const std::string text = scx_error_text(outcome);
+  std::vector<std::string> missing;
+  if (!contains.empty() && text.find(contains) == std::string::npos)
+    missing.push_back(fmt::format("expect_scx_bpf_error_contains = \"{}\"", contains));
+  if (!matches.empty()) {
+    bool found = false;
+    try {
+      std::regex re(matches);
+      // Whole text only when short (libstdc++'s matcher recurses per character).
+      if (text.size() < 4000) found = std::regex_search(text, re);
+      std::size_t start = 0;
+      while (!found && start <= text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        found = std::regex_search(text.substr(start, end - start), re);
+        start = end + 1;
+      }
+    } catch (const std::regex_error& e) {
+      missing.push_back(fmt::format("expect_scx_bpf_error_matches = '{}' (invalid regex: {})",
+                                    matches, e.what()));
+      found = true;
+    }
+    if (!found) missing.push_back(fmt::format("expect_scx_bpf_error_matches = '{}'", matches));
+  }
+  if (missing.empty()) {
+    v.reasons.insert(v.reasons.begin() + (v.reasons.empty() ? 0 : 1),
+                     "the scheduler's error matches the expectation");
+    return;
+  }
+  v.kind = Verdict::Kind::kFail;
+  std::string seen = text.empty() ? std::string("(no sched_ext error was reported)") : text;
+  if (seen.size() > 3000) seen = seen.substr(0, 3000) + "\n[...]";
+  std::vector<std::string> reasons;
+  for (const auto& m : missing)
+    reasons.push_back("the run failed, but not with the expected sched_ext error: " + m +
+                      " not found");
+  reasons.push_back("seen:\n" + seen);
+  v.reasons = std::move(reasons);
 }
 
 }  // namespace ktstr

@@ -23,4 +23,16 @@ struct Verdict {
 /// With `expect_err`, the outcome is inverted: the test passes only if the run failed.
 Verdict judge(const VmOutcome& outcome, const TopologySpec& declared, bool expect_err);
 
+/// The text a sched_ext failure is matched against: the agent's
+/// data.scheduler.error_text (exit kind, reason, kernel lines, output tail), or
+/// else the result's details, plus the console's sched_ext findings.
+std::string scx_error_text(const VmOutcome& outcome);
+
+/// expect_scx_bpf_error_contains / _matches (with expect_err): a test that
+/// failed as expected stays PASS only if scx_error_text() contains `contains`
+/// and `matches` (a regex) finds a match in it or in one of its lines; else
+/// it FAILs saying what was expected and what was seen. Empty = no check.
+void check_scx_error_expectation(Verdict& v, const VmOutcome& outcome, const std::string& contains,
+                                 const std::string& matches);
+
 }  // namespace ktstr

@@ -199,11 +199,21 @@ std::string build_kernel_cmdline(const VmConfig& config, std::string* error) {
 }
 
 QemuEndpoints qemu_endpoints(const std::filesystem::path& run_dir) {
+  // Unix socket paths are limited to 107 bytes; a deep run directory can pass
+  // that. QEMU inherits our working directory, so a path relative to it works
+  // for both sides and is usually much shorter.
+  std::filesystem::path sock_dir = run_dir;
+  std::error_code ec;
+  const auto cwd = std::filesystem::current_path(ec);
+  if (!ec) {
+    const auto rel = std::filesystem::absolute(run_dir, ec).lexically_relative(cwd);
+    if (!ec && !rel.empty() && rel.native().size() < run_dir.native().size()) sock_dir = rel;
+  }
   return QemuEndpoints{
-      .console_socket = run_dir / "console.sock",
+      .console_socket = sock_dir / "console.sock",
       .console_log = run_dir / "console.log",
-      .channel_socket = run_dir / "agent.sock",
-      .qmp_socket = run_dir / "qmp.sock",
+      .channel_socket = sock_dir / "agent.sock",
+      .qmp_socket = sock_dir / "qmp.sock",
   };
 }
 

@@ -104,6 +104,10 @@ void to_json(nlohmann::json& j, const GuestTestSpec& s) {
        {"sysctls", s.sysctls},       {"plugin_path", s.plugin_path},
        {"scenario", s.scenario},     {"cgroups", s.cgroups},
        {"expect_err", s.expect_err}, {"settings", s.settings}};
+  if (!s.expect_scx_bpf_error_contains.empty())
+    j["expect_scx_bpf_error_contains"] = s.expect_scx_bpf_error_contains;
+  if (!s.expect_scx_bpf_error_matches.empty())
+    j["expect_scx_bpf_error_matches"] = s.expect_scx_bpf_error_matches;
 }
 
 void from_json(const nlohmann::json& j, GuestTestSpec& s) {
@@ -144,6 +148,8 @@ void from_json(const nlohmann::json& j, GuestTestSpec& s) {
     for (const auto& c : arr) s.cgroups.push_back(c.get<CgroupSpec>());
   }
   json_field::read_bool(j, "expect_err", s.expect_err);
+  json_field::read_string(j, "expect_scx_bpf_error_contains", s.expect_scx_bpf_error_contains);
+  json_field::read_string(j, "expect_scx_bpf_error_matches", s.expect_scx_bpf_error_matches);
   if (j.contains("settings")) {
     json_field::require_object(j.at("settings"), "settings");
     s.settings = j.at("settings");

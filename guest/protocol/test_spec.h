@@ -66,6 +66,11 @@ struct GuestTestSpec {
   /// Declarative scenario (used when plugin_path is empty).
   std::vector<CgroupSpec> cgroups;
   bool expect_err = false;
+  /// With expect_err: the scheduler's error text (exit kind, reason, kernel
+  /// lines, output tail) must contain this / match this regex ("" = no check).
+  /// Checked on the host (runner/verdict.cc); the agent ignores them.
+  std::string expect_scx_bpf_error_contains;
+  std::string expect_scx_bpf_error_matches;
   /// Every merged setting, for plugins that want to read them (Ctx::setting()).
   nlohmann::json settings = nlohmann::json::object();
 };

@@ -124,6 +124,31 @@ def check_no_orphans(marker):
         raise Failure(f"qemu processes left running after the runner exited: {left}")
 
 
+def check_topology(shape, rj):
+    """Independent of the runner's own check: the guest's observed topology
+    (outcome.booted.topology) has the declared counts."""
+    m = re.fullmatch(r"(\d+)n(\d+)l(\d+)c(\d+)t", shape)
+    n, l, c, t = map(int, m.groups())
+    topo = ((rj.get("outcome") or {}).get("booted") or {}).get("topology") or {}
+    problems = []
+    # l counts LLCs in the whole machine (split evenly over the n nodes).
+    want = {"cpus": l * c * t, "numa nodes": n, "LLC groups": l, "SMT groups": l * c}
+    got = {"cpus": topo.get("cpus"), "numa nodes": len(topo.get("numa_nodes", [])),
+           "LLC groups": len(topo.get("llc_groups", [])),
+           "SMT groups": len(topo.get("smt_groups", []))}
+    for k in want:
+        if want[k] != got[k]:
+            problems.append(f"observed {k} {got[k]}, declared {want[k]}")
+    if any(len(g) != c * t for g in topo.get("llc_groups", [])):
+        problems.append(f"LLC groups {topo.get('llc_groups')} are not all {c * t} CPUs")
+    if any(len(g) != t for g in topo.get("smt_groups", [])):
+        problems.append(f"SMT groups {topo.get('smt_groups')} are not all {t} CPUs")
+    if not problems:
+        log(f"observed topology: {got}, llc {topo.get('llc_groups')}, "
+            f"numa {topo.get('numa_nodes')}")
+    return problems
+
+
 def run_verdict_case(args, case, kernel, run_dir):
     spec_file, test, want_rc, want_verdict, patterns = CASES[case]
     spec = os.path.join(args.specs, spec_file)
@@ -160,6 +185,8 @@ def run_verdict_case(args, case, kernel, run_dir):
             if rj.get("verdict") != want_verdict:
                 problems.append(f"result.json verdict {rj.get('verdict')!r}, "
                                 f"expected {want_verdict}")
+            if case.startswith("topo_"):
+                problems += check_topology(case[len("topo_"):], rj)
     try:
         check_no_orphans(run_dir)
     except Failure as e:

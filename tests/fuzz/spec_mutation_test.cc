@@ -35,7 +35,16 @@ namespace {
 namespace fs = std::filesystem;
 using Rng = std::mt19937_64;
 
-[[noreturn]] void fail(const std::string& what, uint64_t iteration, const std::string& input) {
+bool g_keep_going = false;  // --keep-going: count failures instead of stopping at the first
+size_t g_failures = 0;
+
+void fail(const std::string& what, uint64_t iteration, const std::string& input) {
+  ++g_failures;
+  if (g_keep_going) {
+    std::fprintf(stderr, "spec_mutation_test: FAIL at iteration %llu: %s\n",
+                 static_cast<unsigned long long>(iteration), what.c_str());
+    return;
+  }
   std::fprintf(stderr, "spec_mutation_test: FAIL at iteration %llu: %s\n--- input ---\n%s\n---\n",
                static_cast<unsigned long long>(iteration), what.c_str(), input.c_str());
   std::exit(1);
@@ -47,8 +56,8 @@ size_t pick(Rng& rng, size_t n) {
 
 std::vector<std::string> load_seeds(const fs::path& root) {
   std::vector<std::string> seeds;
-  for (const char* dir : {"specs", "tests/schema/fixtures/valid", "tests/schema/fixtures/invalid",
-                          "examples"}) {
+  for (const char* dir :
+       {"specs", "tests/schema/fixtures/valid", "tests/schema/fixtures/invalid", "examples"}) {
     std::error_code ec;
     if (!fs::is_directory(root / dir, ec)) continue;
     std::vector<fs::path> files;
@@ -87,27 +96,117 @@ std::string join_lines(const std::vector<std::string>& lines) {
   return out;
 }
 
-const std::vector<std::string> kKeys = {
-    "topology", "llcs", "numa_nodes", "cores", "threads", "sockets", "duration_s", "scheduler",
-    "binary", "args", "payload", "workloads", "required_flags", "excluded_flags", "requires",
-    "flags", "checks", "max_gap_ms", "max_spread_pct", "sustained_samples", "not_starved",
-    "cgroup", "step", "temporal", "name", "work", "cpuset", "policy", "nice", "at", "op",
-    "series", "expect", "config", "config_file", "plugin", "scenario", "expect_err",
-    "expect_scx_bpf_error_matches", "expect_scx_bpf_error_contains", "performance_mode",
-    "no_perf_mode", "sysctls", "kargs", "presets", "gauntlet", "metric", "regex", "output",
-    "polarity", "timeout_s", "memory_mib", "replicas", "description", "zz_bogus", "toplogy",
-    "\"quoted key\"", "a.b.c", "run", "jobs"};
-const std::vector<std::string> kValues = {
-    "0", "-1", "1", "3", "2147483648", "9223372036854775807", "-9223372036854775808", "1.5",
-    "-0.0", "1e308", "nan", "inf", "-inf", "true", "false", "\"\"", "\"1n2l2c1t\"", "\"2n3l2c1t\"",
-    "\"llc:7\"", "\"numa:0\"", "\"fifo:99\"", "\"spin\"", "\"1500ms\"", "\"(\"", "\".*\"",
-    "\"([0-9]+)\"", "\"eevdf\"", "\"simple\"", "[]", "[\"a\", \"a\"]", "[1, \"x\"]",
-    "{}", "{ llcs = 3, numa_nodes = 2 }", "{ a = { b = 1 } }", "1979-05-27T07:32:00Z",
-    "'''multi\nline'''", "\"\\u00e9\"", "\"\\x\""};
-const std::vector<std::string> kHeaders = {
-    "[test.fz]", "[[test.fz.cgroup]]", "[[test.fz.step]]", "[scheduler.fz]",
-    "[scheduler.fz.flags.a]", "[payload.fz]", "[[payload.fz.metric]]", "[preset.fz]",
-    "[defaults]", "[defaults.checks]", "[run]", "[test.fz.checks]", "[test.fz.gauntlet]"};
+const std::vector<std::string> kKeys = {"topology",
+                                        "llcs",
+                                        "numa_nodes",
+                                        "cores",
+                                        "threads",
+                                        "sockets",
+                                        "duration_s",
+                                        "scheduler",
+                                        "binary",
+                                        "args",
+                                        "payload",
+                                        "workloads",
+                                        "required_flags",
+                                        "excluded_flags",
+                                        "requires",
+                                        "flags",
+                                        "checks",
+                                        "max_gap_ms",
+                                        "max_spread_pct",
+                                        "sustained_samples",
+                                        "not_starved",
+                                        "cgroup",
+                                        "step",
+                                        "temporal",
+                                        "name",
+                                        "work",
+                                        "cpuset",
+                                        "policy",
+                                        "nice",
+                                        "at",
+                                        "op",
+                                        "series",
+                                        "expect",
+                                        "config",
+                                        "config_file",
+                                        "plugin",
+                                        "scenario",
+                                        "expect_err",
+                                        "expect_scx_bpf_error_matches",
+                                        "expect_scx_bpf_error_contains",
+                                        "performance_mode",
+                                        "no_perf_mode",
+                                        "sysctls",
+                                        "kargs",
+                                        "presets",
+                                        "gauntlet",
+                                        "metric",
+                                        "regex",
+                                        "output",
+                                        "polarity",
+                                        "timeout_s",
+                                        "memory_mib",
+                                        "replicas",
+                                        "description",
+                                        "zz_bogus",
+                                        "toplogy",
+                                        "\"quoted key\"",
+                                        "a.b.c",
+                                        "run",
+                                        "jobs"};
+const std::vector<std::string> kValues = {"0",
+                                          "-1",
+                                          "1",
+                                          "3",
+                                          "2147483648",
+                                          "9223372036854775807",
+                                          "-9223372036854775808",
+                                          "1.5",
+                                          "-0.0",
+                                          "1e308",
+                                          "nan",
+                                          "inf",
+                                          "-inf",
+                                          "true",
+                                          "false",
+                                          "\"\"",
+                                          "\"1n2l2c1t\"",
+                                          "\"2n3l2c1t\"",
+                                          "\"llc:7\"",
+                                          "\"numa:0\"",
+                                          "\"fifo:99\"",
+                                          "\"spin\"",
+                                          "\"1500ms\"",
+                                          "\"(\"",
+                                          "\".*\"",
+                                          "\"([0-9]+)\"",
+                                          "\"eevdf\"",
+                                          "\"simple\"",
+                                          "[]",
+                                          "[\"a\", \"a\"]",
+                                          "[1, \"x\"]",
+                                          "{}",
+                                          "{ llcs = 3, numa_nodes = 2 }",
+                                          "{ a = { b = 1 } }",
+                                          "1979-05-27T07:32:00Z",
+                                          "'''multi\nline'''",
+                                          "\"\\u00e9\"",
+                                          "\"\\x\""};
+const std::vector<std::string> kHeaders = {"[test.fz]",
+                                           "[[test.fz.cgroup]]",
+                                           "[[test.fz.step]]",
+                                           "[scheduler.fz]",
+                                           "[scheduler.fz.flags.a]",
+                                           "[payload.fz]",
+                                           "[[payload.fz.metric]]",
+                                           "[preset.fz]",
+                                           "[defaults]",
+                                           "[defaults.checks]",
+                                           "[run]",
+                                           "[test.fz.checks]",
+                                           "[test.fz.gauntlet]"};
 
 std::string random_line(Rng& rng) {
   if (pick(rng, 5) == 0) return kHeaders[pick(rng, kHeaders.size())];
@@ -212,9 +311,12 @@ std::string make_bad(Rng& rng, std::string& text) {
 
 std::string random_set(Rng& rng) {
   switch (pick(rng, 4)) {
-    case 0: return kKeys[pick(rng, kKeys.size())] + "=" + kValues[pick(rng, kValues.size())];
-    case 1: return "max_gap_ms=" + std::to_string(static_cast<int>(rng() % 2000) - 1000);
-    case 2: return kKeys[pick(rng, kKeys.size())];
+    case 0:
+      return kKeys[pick(rng, kKeys.size())] + "=" + kValues[pick(rng, kValues.size())];
+    case 1:
+      return "max_gap_ms=" + std::to_string(static_cast<int>(rng() % 2000) - 1000);
+    case 2:
+      return kKeys[pick(rng, kKeys.size())];
     default: {
       std::string s;
       // Printable ASCII only: non-UTF-8 bytes in a --set argument make
@@ -273,13 +375,24 @@ int main(int argc, char** argv) {
   using namespace ktstr;
   uint64_t seed = 1, iterations = 5000;
   std::string root = KTSTR_SOURCE_DIR;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--iterations") iterations = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--root") root = argv[i + 1];
+    if (a == "--keep-going") {
+      g_keep_going = true;
+      --i;
+    } else if (i + 1 >= argc) {
+      std::fprintf(stderr, "usage: %s [--seed N] [--iterations N] [--root DIR] [--keep-going]\n",
+                   argv[0]);
+      return 2;
+    } else if (a == "--seed")
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--iterations")
+      iterations = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--root")
+      root = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: %s [--seed N] [--iterations N] [--root DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--seed N] [--iterations N] [--root DIR] [--keep-going]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -314,9 +427,14 @@ int main(int argc, char** argv) {
       fail("unknown exception escaped", it, shown);
     }
   }
-  std::printf("spec_mutation_test: %llu inputs (seed %llu, %zu seeds): %zu with diagnostics, "
-              "%zu known-bad all diagnosed\n",
-              static_cast<unsigned long long>(iterations), static_cast<unsigned long long>(seed),
-              seeds.size(), with_diags, known_bad);
+  std::printf(
+      "spec_mutation_test: %llu inputs (seed %llu, %zu seeds): %zu with diagnostics, "
+      "%zu known-bad\n",
+      static_cast<unsigned long long>(iterations), static_cast<unsigned long long>(seed),
+      seeds.size(), with_diags, known_bad);
+  if (g_failures) {
+    std::printf("spec_mutation_test: %zu failures\n", g_failures);
+    return 1;
+  }
   return 0;
 }

@@ -16,7 +16,7 @@ TEST(EditDistance, CountsInsertionsDeletionsAndSubstitutions) {
 }
 
 TEST(EditDistance, AdjacentTranspositionCostsOne) {
-  EXPECT_EQ(edit_distance("toplogy", "topology"), 1u);  // missing letter
+  EXPECT_EQ(edit_distance("toplogy", "topology"), 1u);   // missing letter
   EXPECT_EQ(edit_distance("topolgoy", "topology"), 1u);  // swapped letters
   EXPECT_EQ(edit_distance("ab", "ba"), 1u);
 }

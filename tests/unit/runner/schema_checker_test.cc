@@ -75,8 +75,8 @@ TEST(SchemaChecker, EnumListsChoicesAndSuggests) {
 }
 
 TEST(SchemaChecker, RangeStatesTheBoundAndTheValue) {
-  EXPECT_EQ(only_message(check(std::string("[test.t]\n") + kCgroup +
-                               "[test.t.checks]\nmax_gap_ms = -5\n")),
+  EXPECT_EQ(only_message(
+                check(std::string("[test.t]\n") + kCgroup + "[test.t.checks]\nmax_gap_ms = -5\n")),
             "max_gap_ms must be at least 0, got -5");
   EXPECT_EQ(only_message(check(std::string("[test.t]\n") + kCgroup +
                                "[test.t.checks]\nmax_spread_pct = 150.0\n")),
@@ -91,8 +91,9 @@ TEST(SchemaChecker, RangeStatesTheBoundAndTheValue) {
 TEST(SchemaChecker, PatternDescribesTheExpectedForm) {
   EXPECT_EQ(only_message(check(std::string("[test.t]\ntopology = \"2l4c\"\n") + kCgroup)),
             "topology = \"2l4c\" is not in the expected form: NnLlCcTt, e.g. 1n2l4c1t");
-  EXPECT_THAT(only_message(check("[test.t]\n[[test.t.cgroup]]\nname = \"c\"\ncpuset = \"llc=0\"\n")),
-              HasSubstr("cpuset = \"llc=0\" is not in the expected form: llc:N"));
+  EXPECT_THAT(
+      only_message(check("[test.t]\n[[test.t.cgroup]]\nname = \"c\"\ncpuset = \"llc=0\"\n")),
+      HasSubstr("cpuset = \"llc=0\" is not in the expected form: llc:N"));
   EXPECT_THAT(only_message(check("[test.t]\n[[test.t.cgroup]]\nname = \"c\"\npolicy = \"fifo\"\n")),
               HasSubstr("fifo:P"));
 }
@@ -125,8 +126,9 @@ TEST(SchemaChecker, ReservedSchedulerName) {
 }
 
 TEST(SchemaChecker, CollectsEveryProblemOfTheFile) {
-  auto d = check("[test.t]\nduration_s = \"x\"\n[[test.t.cgroup]]\nname = \"c\"\nwork = \"nope\"\n"
-                 "[payload.p]\n");
+  auto d = check(
+      "[test.t]\nduration_s = \"x\"\n[[test.t.cgroup]]\nname = \"c\"\nwork = \"nope\"\n"
+      "[payload.p]\n");
   EXPECT_EQ(d.size(), 3u);
 }
 

@@ -34,8 +34,7 @@ TEST(Discover, RecursesSortedSkipsHiddenAndProjectFiles) {
   Diagnostics d;
   auto files = discover_spec_files({dir.path()}, d);
   EXPECT_TRUE(d.empty());
-  EXPECT_EQ(names(files, dir),
-            (std::vector<std::string>{"a.toml", "b.toml", "sub/deeper/c.toml"}));
+  EXPECT_EQ(names(files, dir), (std::vector<std::string>{"a.toml", "b.toml", "sub/deeper/c.toml"}));
 }
 
 TEST(Discover, FileAndItsDirectoryLoadOnce) {
@@ -67,7 +66,7 @@ TEST(LoadSpecs, NearestProjectFileAtOrAboveEachSpec) {
   Diagnostics d;
   SpecSet set = load_specs({dir.path()}, d);
   ASSERT_TRUE(d.empty());
-  ASSERT_EQ(set.specs.size(), 3u);  // ktstr.toml files are not specs
+  ASSERT_EQ(set.specs.size(), 3u);     // ktstr.toml files are not specs
   ASSERT_EQ(set.projects.size(), 2u);  // each project file loaded once
   // discovery order: other/o.toml, sub/inner/deep.toml, top.toml
   EXPECT_EQ(set.projects[set.project_of[0]].root["defaults"]["duration_s"], 3);

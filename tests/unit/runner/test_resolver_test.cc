@@ -118,13 +118,15 @@ TEST_F(ResolverTest, OriginDescriptionsNameLayerAndFileLine) {
   ASSERT_TRUE(s.ok());
   const ResolvedTest& t = only(s);
   auto ends_with = [](const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   EXPECT_EQ(t.get("replicas")->origin.describe(), "built-in");
   const std::string proj = t.get("memory_mib")->origin.describe();
   EXPECT_TRUE(proj.starts_with("project (") && ends_with(proj, "ktstr.toml:4)")) << proj;
   const std::string sched = t.get("watchdog_timeout_s")->origin.describe();
-  EXPECT_TRUE(sched.starts_with("scheduler simple (") && ends_with(sched, "sched.toml:4)")) << sched;
+  EXPECT_TRUE(sched.starts_with("scheduler simple (") && ends_with(sched, "sched.toml:4)"))
+      << sched;
   const std::string fdef = t.get("duration_s")->origin.describe();
   EXPECT_TRUE(fdef.starts_with("file [defaults] (") && ends_with(fdef, "tests.toml:2)")) << fdef;
   const std::string test = t.get("checks.max_spread_pct")->origin.describe();
@@ -179,9 +181,8 @@ TEST_F(ResolverTest, MergedTopologyRuleCitesTheTest) {
 
 TEST(ParseSet, BareCheckNamesGoUnderChecks) {
   Diagnostics d;
-  auto o = parse_set_overrides({"max_gap_ms=500", "duration_s=3", "scheduler=simple",
-                                "topology=1n2l2c1t"},
-                               d);
+  auto o = parse_set_overrides(
+      {"max_gap_ms=500", "duration_s=3", "scheduler=simple", "topology=1n2l2c1t"}, d);
   ASSERT_TRUE(d.empty()) << render_text(d, {}, {});
   ASSERT_EQ(o.size(), 4u);
   EXPECT_EQ(o[0].key, "checks.max_gap_ms");
@@ -204,7 +205,8 @@ TEST(ParseSet, SysctlKeysAreAccepted) {
 
 TEST(ParseSet, ErrorsNameTheArgumentAndTheRule) {
   Diagnostics d;
-  auto o = parse_set_overrides({"noequals", "=5", "max_gapms=1", "max_gap_ms=-1", "duration_s=abc"}, d);
+  auto o =
+      parse_set_overrides({"noequals", "=5", "max_gapms=1", "max_gap_ms=-1", "duration_s=abc"}, d);
   EXPECT_TRUE(o.empty());
   ASSERT_EQ(d.size(), 5u);
   EXPECT_EQ(d.all()[0].pos.file, "--set noequals");
