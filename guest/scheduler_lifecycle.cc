@@ -147,7 +147,8 @@ std::vector<std::string> sched_ext_kmsg_lines(const std::string& records) {
   while (std::getline(in, line)) {
     if (line.empty()) continue;
     // /dev/kmsg continuation lines (" KEY=value") carry metadata, not text.
-    if (line[0] == ' ' && line.find('=') != std::string::npos && line.find(';') == std::string::npos)
+    if (line[0] == ' ' && line.find('=') != std::string::npos &&
+        line.find(';') == std::string::npos)
       continue;
     std::string msg = line;
     auto semi = line.find(';');
@@ -299,10 +300,8 @@ SchedExtExit SchedulerLifecycle::describe_exit(const std::string& kind_hint,
 
 void SchedulerLifecycle::fill_data(ScenarioOutcome& outcome, const SchedExtExit* exit) const {
   if (!outcome.data.is_object()) outcome.data = nlohmann::json::object();
-  nlohmann::json d = {{"kind", spec_.kind},
-                      {"name", spec_.name},
-                      {"binary", spec_.binary},
-                      {"args", spec_.args}};
+  nlohmann::json d = {
+      {"kind", spec_.kind}, {"name", spec_.name}, {"binary", spec_.binary}, {"args", spec_.args}};
   {
     std::lock_guard<std::mutex> lock(mu_);
     d["ops"] = ops_;
@@ -332,7 +331,8 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
     outcome.details = {why};
     if (e) {
       if (!e->kmsg.empty()) outcome.details.push_back(kmsg_detail(e->kmsg));
-      if (!e->output_tail.empty()) outcome.details.push_back("scheduler output (tail):\n" + e->output_tail);
+      if (!e->output_tail.empty())
+        outcome.details.push_back("scheduler output (tail):\n" + e->output_tail);
     }
     fill_data(outcome, e);
     return false;
@@ -363,7 +363,8 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
     std::ofstream out(cf, std::ios::binary | std::ios::trunc);
     out << spec_.config;
     if (!out)
-      return refuse("error", "cannot write the config file " + cf.string() + " for " + who, nullptr);
+      return refuse("error", "cannot write the config file " + cf.string() + " for " + who,
+                    nullptr);
   }
   if (!opt_.kmsg.empty()) {
     kmsg_fd_ = ::open(opt_.kmsg.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -452,10 +453,15 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
       }
       wait_state("disabled", 2);  // let a disable in flight finish and log
       if (child_->reader.joinable()) child_->reader.join();
-      SchedExtExit e = describe_exit("exited", who + " did not attach: the process " +
-                                                   describe_status(status) + " before state became "
-                                                   "\"enabled\" (state '" + read_state() + "')");
-      { std::lock_guard<std::mutex> lock(mu_); last_state_ = read_state(); }
+      SchedExtExit e =
+          describe_exit("exited", who + " did not attach: the process " + describe_status(status) +
+                                      " before state became "
+                                      "\"enabled\" (state '" +
+                                      read_state() + "')");
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        last_state_ = read_state();
+      }
       return refuse("fail", e.reason, &e);
     }
     if (since(started_at_) >= opt_.attach_timeout_s) {
@@ -466,7 +472,10 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
         << "', root/ops '" << ops << "')";
       for (const auto& p : problems) r << "; " << p;
       SchedExtExit e = describe_exit("did not attach", r.str());
-      { std::lock_guard<std::mutex> lock(mu_); last_state_ = read_state(); }
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        last_state_ = read_state();
+      }
       return refuse("fail", e.reason, &e);
     }
     sleep_s(opt_.poll_interval_s);
@@ -492,11 +501,12 @@ void SchedulerLifecycle::monitor_loop() {
         if (dead) {
           std::lock_guard<std::mutex> cl(child_->mu);
           failure_kind_ = "exited";
-          failure_reason_ = "the scheduler process " + describe_status(child_->status) +
-                            " during the run";
+          failure_reason_ =
+              "the scheduler process " + describe_status(child_->status) + " during the run";
         } else {
           failure_kind_ = "disabled";
-          failure_reason_ = "the kernel disabled the scheduler during the run (state '" + state + "')";
+          failure_reason_ =
+              "the kernel disabled the scheduler during the run (state '" + state + "')";
         }
         failure_reason_ += " after " + std::to_string(since(started_at_)).substr(0, 5) + " s";
       }
@@ -510,7 +520,8 @@ void SchedulerLifecycle::stop_child(std::vector<std::string>& problems) {
   if (!child_ || child_->poll()) return;
   kill(child_->pid, SIGINT);
   if (!wait_child(opt_.stop_timeout_s)) {
-    problems.push_back("the scheduler ignored SIGINT for " + std::to_string(opt_.stop_timeout_s).substr(0, 4) +
+    problems.push_back("the scheduler ignored SIGINT for " +
+                       std::to_string(opt_.stop_timeout_s).substr(0, 4) +
                        " s and was killed with SIGKILL");
     kill(-child_->pid, SIGKILL);
     kill(child_->pid, SIGKILL);

@@ -33,13 +33,13 @@ namespace ktstr {
 
 /// Where the lifecycle looks and how long it waits (TCG-calibrated defaults).
 struct SchedulerLifecycleOptions {
-  std::filesystem::path sys = "/sys";       ///< holds kernel/sched_ext/{state,root/ops}
-  std::filesystem::path kmsg = "/dev/kmsg"; ///< kernel log records ("" = none)
-  std::filesystem::path root = "/";         ///< prefix for config_file
-  double attach_timeout_s = 20;    ///< start → state "enabled" (scx_qmap: 2–4 s under TCG)
-  double stop_timeout_s = 5;       ///< SIGINT → SIGKILL
-  double disable_timeout_s = 10;   ///< stop → state "disabled"
-  double exit_grace_s = 3;         ///< kernel disabled it → wait for the process to exit
+  std::filesystem::path sys = "/sys";        ///< holds kernel/sched_ext/{state,root/ops}
+  std::filesystem::path kmsg = "/dev/kmsg";  ///< kernel log records ("" = none)
+  std::filesystem::path root = "/";          ///< prefix for config_file
+  double attach_timeout_s = 20;   ///< start → state "enabled" (scx_qmap: 2–4 s under TCG)
+  double stop_timeout_s = 5;      ///< SIGINT → SIGKILL
+  double disable_timeout_s = 10;  ///< stop → state "disabled"
+  double exit_grace_s = 3;        ///< kernel disabled it → wait for the process to exit
   double poll_interval_s = 0.05;
   std::size_t output_limit = 64 * 1024;  ///< bytes of scheduler output kept (the tail)
   std::size_t tail_lines = 40;           ///< lines of output put into the error text
@@ -50,10 +50,10 @@ struct SchedulerLifecycleOptions {
 
 /// Pieces of a sched_ext failure, also reported in the result's data.
 struct SchedExtExit {
-  std::string kind;                   ///< "scx_bpf_error", "runnable task stall", "exited", ...
-  std::string reason;                 ///< one line: what happened
-  std::vector<std::string> kmsg;      ///< the kernel's sched_ext lines (disabled, message, trace)
-  std::string output_tail;            ///< scheduler output, repeated lines collapsed
+  std::string kind;               ///< "scx_bpf_error", "runnable task stall", "exited", ...
+  std::string reason;             ///< one line: what happened
+  std::vector<std::string> kmsg;  ///< the kernel's sched_ext lines (disabled, message, trace)
+  std::string output_tail;        ///< scheduler output, repeated lines collapsed
   /// All of the above as one text: what expect_scx_bpf_error_* match against.
   std::string text() const;
 };
@@ -108,7 +108,7 @@ class SchedulerLifecycle {
   std::atomic<bool> stop_monitor_{false};
   mutable std::mutex mu_;
   // Guarded by mu_:
-  bool failed_ = false;          ///< the monitor saw a death or a kernel disable
+  bool failed_ = false;  ///< the monitor saw a death or a kernel disable
   std::string failure_reason_;
   std::string failure_kind_;
   std::string last_state_;

@@ -110,7 +110,7 @@ std::string render_text(const Diagnostics& diags, const SourceCache& sources,
   std::set<std::string> files;
   size_t shown = 0;
   for (const auto& d : diags.all()) {
-    if (!d.pos.file.empty()) files.insert(d.pos.file);
+    if (d.pos.known()) files.insert(d.pos.file);
     if (shown >= options.max_total || shown_per_rule[d.rule] >= options.max_per_rule) {
       ++hidden_per_rule[d.rule];
       continue;
@@ -124,7 +124,8 @@ std::string render_text(const Diagnostics& diags, const SourceCache& sources,
   }
   const size_t n = diags.size();
   out << fmt::format("ktstr-run: {} error{}", n, n == 1 ? "" : "s");
-  if (!files.empty()) out << fmt::format(" in {} file{}", files.size(), files.size() == 1 ? "" : "s");
+  if (!files.empty())
+    out << fmt::format(" in {} file{}", files.size(), files.size() == 1 ? "" : "s");
   out << "; nothing was run\n";
   return out.str();
 }
@@ -132,18 +133,24 @@ std::string render_text(const Diagnostics& diags, const SourceCache& sources,
 nlohmann::json render_json(const Diagnostics& diags) {
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& d : diags.all()) {
-    nlohmann::json e = {{"rule", d.rule},       {"file", d.pos.file}, {"line", d.pos.line},
-                        {"col", d.pos.col},     {"message", d.message}};
+    nlohmann::json e = {{"rule", d.rule},
+                        {"file", d.pos.file},
+                        {"line", d.pos.line},
+                        {"col", d.pos.col},
+                        {"message", d.message}};
     if (!d.help.empty()) e["help"] = d.help;
     nlohmann::json notes = nlohmann::json::array();
     for (const auto& n : d.notes) {
-      notes.push_back({{"file", n.pos.file}, {"line", n.pos.line}, {"col", n.pos.col},
-                       {"message", n.message}});
+      notes.push_back(
+          {{"file", n.pos.file}, {"line", n.pos.line}, {"col", n.pos.col}, {"message", n.message}});
     }
     e["notes"] = std::move(notes);
     errors.push_back(std::move(e));
   }
-  return {{"count", diags.size()}, {"errors", std::move(errors)}};
+  nlohmann::json out = {{"count", diags.size()}, {"errors", std::move(errors)}};
+  // Messages quote user input, which may not be UTF-8: replace bad bytes once
+  // here so every dump() of the result is safe.
+  return nlohmann::json::parse(out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 }  // namespace ktstr

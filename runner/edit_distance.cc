@@ -45,6 +45,9 @@ std::optional<std::string> closest_match(std::string_view word,
     size_t d = edit_distance(lw, lc);
     // A case-only difference, or a word cut short, is as good as a typo of 1.
     if (lw == lc || (lw.size() >= 3 && lc.starts_with(lw))) d = std::min<size_t>(d, 1);
+    // A typo in a word that was also cut short ("duratoin" for "duration_s").
+    if (lw.size() >= 5 && lc.size() > lw.size())
+      d = std::min(d, edit_distance(lw, std::string_view(lc).substr(0, lw.size())) + 1);
     if (d < best_d) {
       best_d = d;
       best = c;

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   ktstr::add_run_command(app, exit_code);
   // `ktstr-run [OPTIONS] PATH...` means `ktstr-run run [OPTIONS] PATH...`.
   std::vector<std::string> args(argv + 1, argv + argc);
-  const bool help = !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
+  const bool help =
+      !args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "--version");
   if (!args.empty() && !help) {
     bool known = false;
     for (auto* sub : app.get_subcommands({})) known = known || sub->get_name() == args[0];

@@ -50,8 +50,10 @@ std::string unsupported(const ResolvedTest& t, std::string& key) {
     for (const auto& c : cg->value) {
       const std::string w = c.value("work", "spin");
       if (std::find(kWorks.begin(), kWorks.end(), w) == kWorks.end())
-        return fmt::format("work = \"{}\" is not supported by the VM runner yet (key 'work'; "
-                           "supported: spin, yield, bursty)", w);
+        return fmt::format(
+            "work = \"{}\" is not supported by the VM runner yet (key 'work'; "
+            "supported: spin, yield, bursty)",
+            w);
     }
   }
   key = "payload";
@@ -92,7 +94,8 @@ GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
   if (const Entity* s = cat.find("scheduler", sched)) {
     g.scheduler.kind = "sched_ext";
     g.scheduler.name = sched;
-    g.scheduler.binary = "/ktstr/sched/" + fs::path(s->value->value("binary", sched)).filename().string();
+    g.scheduler.binary =
+        "/ktstr/sched/" + fs::path(s->value->value("binary", sched)).filename().string();
     g.scheduler.args = s->value->value("args", std::vector<std::string>{});
     for (const auto& a : t.value_or<std::vector<std::string>>("extra_sched_args", {}))
       g.scheduler.args.push_back(a);
@@ -153,8 +156,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
     if (!match) continue;
     std::string key;
     if (std::string why = unsupported(t, key); !why.empty()) {
-      std::cerr << fmt::format("ktstr-run: error: {}: test '{}': {}\n", t.pos_of(key).str(),
-                               t.name, why);
+      std::cerr << fmt::format("ktstr-run: error: {}: test '{}': {}\n", t.pos_of(key).str(), t.name,
+                               why);
       refused = true;
     }
     selected.push_back(&t);
@@ -177,7 +180,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       break;
     }
   }
-  auto kernels = resolve_kernels(options.kernels, std::getenv("KTSTR_KERNEL"), project_kernels, project_dir);
+  auto kernels =
+      resolve_kernels(options.kernels, std::getenv("KTSTR_KERNEL"), project_kernels, project_dir);
   if (!kernels.ok()) {
     std::cerr << "ktstr-run: error: " << kernels.error << "\n";
     return kExitInfra;
@@ -185,7 +189,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   const auto kernel_names = kernel_dimension_names(kernels.kernels);
   const fs::path agent = find_agent();
   if (agent.empty()) {
-    std::cerr << "ktstr-run: error: the guest agent (ktstr-agent) was not found; build it or set KTSTR_AGENT\n";
+    std::cerr << "ktstr-run: error: the guest agent (ktstr-agent) was not found; build it or set "
+                 "KTSTR_AGENT\n";
     return kExitInfra;
   }
   Accel requested = Accel::kAuto;
@@ -203,11 +208,13 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
     std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";
     return kExitInfra;
   }
-  fs::path runs_parent = options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
+  fs::path runs_parent =
+      options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
   if (options.run_dir.empty()) {
     for (const auto& p : specs.set->projects) {
       if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
-        runs_parent = fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
+        runs_parent =
+            fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
         break;
       }
     }
@@ -224,8 +231,9 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   for (size_t ki = 0; ki < kernels.kernels.size(); ++ki) {
     const KernelInfo& kernel = kernels.kernels[ki];
     std::string lock_error;
-    auto lock = KernelLock::acquire(kernel.entry_dir.empty() ? kernel.image.parent_path() : kernel.entry_dir,
-                                    false, true, &lock_error);
+    auto lock = KernelLock::acquire(
+        kernel.entry_dir.empty() ? kernel.image.parent_path() : kernel.entry_dir, false, true,
+        &lock_error);
     for (const ResolvedTest* t : selected) {
       if (VmRegistry::instance().interrupted()) break;
       std::string name = t->full_name;
@@ -245,16 +253,20 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       }
       GuestTestSpec gspec = guest_spec(*t, specs.catalog);
       if (gspec.scheduler.kind == "sched_ext" && !kernel.sched_ext) {
-        report(Verdict::Kind::kSkip, 0,
-               {fmt::format("kernel {} lacks CONFIG_SCHED_CLASS_EXT (scheduler '{}' needs sched_ext); "
-                            "run `ktstr-run kernel build` to build one", kernel.label, gspec.scheduler.name)});
+        report(
+            Verdict::Kind::kSkip, 0,
+            {fmt::format("kernel {} lacks CONFIG_SCHED_CLASS_EXT (scheduler '{}' needs sched_ext); "
+                         "run `ktstr-run kernel build` to build one",
+                         kernel.label, gspec.scheduler.name)});
         continue;
       }
       const auto start = std::chrono::steady_clock::now();
-      const fs::path dir = run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : ""));
+      const fs::path dir =
+          run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : ""));
       fs::create_directories(dir);
       std::vector<InitramfsEntry> entries;
-      entries.push_back({.guest_path = "/ktstr/test.json", .bytes = json(gspec).dump(2), .mode = 0644});
+      entries.push_back(
+          {.guest_path = "/ktstr/test.json", .bytes = json(gspec).dump(2), .mode = 0644});
       if (const Setting* pf = t->get("plugin_file")) {
         const fs::path so = pf->value.get<std::string>();
         gspec.plugin_path = "/ktstr/plugins/" + so.filename().string();
@@ -266,11 +278,16 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         const Entity* s = specs.catalog.find("scheduler", gspec.scheduler.name);
         fs::path bin = find_scheduler_binary(*s, specs.catalog, kernel);
         if (bin.empty()) {
-          report(Verdict::Kind::kFail, 0, {fmt::format("scheduler binary '{}' not found (looked in the kernel's "
-                                                       "sched/ dir and PATH)", s->value->value("binary", ""))});
+          report(Verdict::Kind::kFail, 0,
+                 {fmt::format("scheduler binary '{}' not found (looked in the kernel's "
+                              "sched/ dir and PATH)",
+                              s->value->value("binary", ""))});
           continue;
         }
-        entries.push_back({.guest_path = gspec.scheduler.binary, .host_path = bin, .mode = 0755, .with_closure = true});
+        entries.push_back({.guest_path = gspec.scheduler.binary,
+                           .host_path = bin,
+                           .mode = 0755,
+                           .with_closure = true});
       }
       InitramfsOverlay overlay = build_overlay(entries, base);
       if (!overlay.ok()) {
@@ -285,7 +302,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       vm.initrd = dir / "initrd.img";
       vm.kaslr = t->value_or<bool>("kaslr", true);
       vm.kargs = t->value_or<std::vector<std::string>>("kargs", {});
-      vm.channel = kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
+      vm.channel =
+          kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
       vm.run_dir = dir;
       InitrdStats stats = write_initrd(base, overlay, vm.initrd);
       if (!stats.error.empty()) {
@@ -297,13 +315,15 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         report(Verdict::Kind::kFail, 0, {"qemu: " + cmd.error});
         continue;
       }
-      VmTimeouts timeouts = VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
+      VmTimeouts timeouts =
+          VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
       VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
       Verdict v = judge(outcome, gspec.topology, gspec.expect_err);
       if (gspec.expect_err && outcome.reason != VmExitReason::kInterrupted)
         check_scx_error_expectation(v, outcome, gspec.expect_scx_bpf_error_contains,
                                     gspec.expect_scx_bpf_error_matches);
-      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       json sidecar = {{"name", name},
                       {"verdict", Verdict::name(v.kind)},
                       {"reasons", v.reasons},
@@ -311,8 +331,10 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                       {"accel", accel_name(accel.accel)},
                       {"topology", gspec.topology.str()},
                       {"seconds", secs},
-                      {"initrd", {{"base_bytes", stats.base_bytes}, {"overlay_bytes", stats.overlay_bytes},
-                                  {"overlay_build_ms", stats.overlay_build_ms}}},
+                      {"initrd",
+                       {{"base_bytes", stats.base_bytes},
+                        {"overlay_bytes", stats.overlay_bytes},
+                        {"overlay_build_ms", stats.overlay_build_ms}}},
                       {"outcome", to_json(outcome)}};
       std::ofstream(dir / "result.json") << sidecar.dump(2) << "\n";
       std::error_code ec;
@@ -333,14 +355,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RunOptions>();
   auto* run = app.add_subcommand("run", "Run tests, one VM each (the default command)");
   run->add_option("paths", opts->specs.paths, "Spec files or directories")->required();
-  run->add_option("--kernel", opts->kernels, "Kernel: cache label, bzImage or built tree (repeatable)")
+  run->add_option("--kernel", opts->kernels,
+                  "Kernel: cache label, bzImage or built tree (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--accel", opts->accel, "auto | kvm | tcg");
   run->add_option("-f,--filter", opts->filters, "Only tests whose name contains this")
       ->allow_extra_args(false);
   run->add_option("--set", opts->specs.sets, "Override a setting for every test (KEY=VALUE)")
       ->allow_extra_args(false);
-  run->add_option("--plugin-path", opts->specs.plugin_paths, "Extra directory to search for plugins")
+  run->add_option("--plugin-path", opts->specs.plugin_paths,
+                  "Extra directory to search for plugins")
       ->allow_extra_args(false);
   run->add_option("--run-dir", opts->run_dir, "Where run directories go (default ktstr-runs)");
   run->add_flag("--run-ignored", opts->run_ignored, "Also run tests marked ignore = true");

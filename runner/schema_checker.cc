@@ -82,14 +82,21 @@ const json* at_pointer(const json& root, const std::string& pointer) {
 
 std::string json_type_of(const json& v) {
   switch (v.type()) {
-    case json::value_t::object: return "table";
-    case json::value_t::array: return "array";
-    case json::value_t::string: return "string";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::object:
+      return "table";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::boolean:
+      return "boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "float";
-    default: return "nothing";
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "float";
+    default:
+      return "nothing";
   }
 }
 
@@ -131,7 +138,8 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 }
 
 std::string number_text(double d) {
-  if (std::floor(d) == d && std::fabs(d) < 1e15) return fmt::format("{}", static_cast<long long>(d));
+  if (std::floor(d) == d && std::fabs(d) < 1e15)
+    return fmt::format("{}", static_cast<long long>(d));
   return fmt::format("{}", d);
 }
 
@@ -265,7 +273,8 @@ struct SchemaChecker::Impl {
     auto it = branch_cache.find(key);
     if (it != branch_cache.end()) return it->second.get();
     json doc = branch;
-    if (doc.is_object() && schema.contains("definitions")) doc["definitions"] = schema["definitions"];
+    if (doc.is_object() && schema.contains("definitions"))
+      doc["definitions"] = schema["definitions"];
     auto compiled_branch = std::make_unique<valijson::Schema>();
     valijson::SchemaParser parser;
     valijson::adapters::NlohmannJsonAdapter adapter(doc);
@@ -350,8 +359,9 @@ class Explainer {
             if (b.contains("required") && !b.contains("type"))
               for (const auto& r : b["required"]) req.push_back(r);
       if (!req.empty())
-        return emit("required", pointer, true,
-                    fmt::format("[{}] must set at least one of: {}", toml_path(pointer), join(req, ", ")));
+        return emit(
+            "required", pointer, true,
+            fmt::format("[{}] must set at least one of: {}", toml_path(pointer), join(req, ", ")));
       std::vector<std::string> words;
       for (const char* kw : {"oneOf", "anyOf"})
         if (chosen.contains(kw))
@@ -389,7 +399,7 @@ class Explainer {
     return t;
   }
 
-  void reword(const RawError& e) {
+  void reword(const RawError& e, bool expand = true) {
     const std::string& d = e.description;
     const std::string& p = e.pointer;
     const json* v = at_pointer(root_, p);
@@ -400,8 +410,19 @@ class Explainer {
       const auto q2 = d.rfind('\'');
       const auto q1 = q2 == std::string::npos ? q2 : d.rfind('\'', q2 - 1);
       std::string key = (q1 != std::string::npos && q2 > q1) ? d.substr(q1 + 1, q2 - q1 - 1) : "?";
-      const std::string kp = pointer_join(p, key);
       auto allowed = checker_.allowed_keys(root_, p);
+      // valijson stops at the first unknown key of a table: report them all.
+      if (expand && v && v->is_object() && s && !s->contains("patternProperties")) {
+        for (auto& [k, _] : v->items()) {
+          if (k == key || std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+          reword({p,
+                  "Object contains a property that could not be validated using 'properties' "
+                  "or 'additionalProperties' constraints: '" +
+                      k + "'."},
+                 false);
+        }
+      }
+      const std::string kp = pointer_join(p, key);
       std::string where = p.empty() ? "" : fmt::format(" in [{}]", toml_path(p));
       std::string hint = did_you_mean(key, allowed);
       std::string help;
@@ -427,7 +448,8 @@ class Explainer {
     if (d.starts_with("Failed to match against any enum values")) {
       std::vector<std::string> allowed;
       if (s && s->contains("enum"))
-        for (const auto& a : (*s)["enum"]) allowed.push_back(a.is_string() ? a.get<std::string>() : a.dump());
+        for (const auto& a : (*s)["enum"])
+          allowed.push_back(a.is_string() ? a.get<std::string>() : a.dump());
       std::string hint =
           (v && v->is_string()) ? did_you_mean(v->get<std::string>(), allowed) : std::string();
       return emit("enum", p, false,
@@ -456,8 +478,10 @@ class Explainer {
     }
     if (d.starts_with("Failed to match regex specified by 'pattern'")) {
       std::string hint;
-      if (s && s->contains("x-hint")) hint = (*s)["x-hint"].get<std::string>();
-      else if (s && s->contains("pattern")) hint = "the pattern " + (*s)["pattern"].get<std::string>();
+      if (s && s->contains("x-hint"))
+        hint = (*s)["x-hint"].get<std::string>();
+      else if (s && s->contains("pattern"))
+        hint = "the pattern " + (*s)["pattern"].get<std::string>();
       return emit("pattern", p, false,
                   fmt::format("{} = {} is not in the expected form: {}", name,
                               v ? value_text(*v) : "?", hint));
@@ -467,11 +491,14 @@ class Explainer {
       if (s && s->contains("not") && (*s)["not"].contains("required"))
         for (const auto& k : (*s)["not"]["required"]) keys.push_back(k);
       if (keys.size() >= 2)
-        return emit("conflict", p, false,
-                    fmt::format("{} sets {}, which cannot be used together", name, join(keys, " and ")));
-      return emit("conflict", p, false, fmt::format("{} uses a form that is not allowed here", name));
+        return emit(
+            "conflict", p, false,
+            fmt::format("{} sets {}, which cannot be used together", name, join(keys, " and ")));
+      return emit("conflict", p, false,
+                  fmt::format("{} uses a form that is not allowed here", name));
     }
-    if (d.starts_with("Failed to validate against a conditional schema")) return;  // the 'then' errors say why
+    if (d.starts_with("Failed to validate against a conditional schema"))
+      return;  // the 'then' errors say why
     if (d.starts_with("Elements at indexes")) {
       return emit("unique", p, false, fmt::format("{} lists the same value twice", name));
     }
@@ -530,8 +557,8 @@ void check_property_names(const SchemaChecker::Impl& impl, const json& root,
           const std::string ptr = pointer_join(pointer_join("", table), name);
           ValueLocation loc = doc.locate(ptr);
           diags.error("name", loc.key,
-                      fmt::format("'{}' is a reserved {} name ({})", name, table,
-                                  ts.value("description", std::string("choose another name"))),
+                      fmt::format("'{}' is a reserved {} name{}", name, table,
+                                  name == "eevdf" ? ": it means the kernel's own scheduler" : ""),
                       loc.key_len, "choose another name");
           continue;
         }

@@ -47,7 +47,7 @@ class SchemaChecker {
   /// The raw schema document.
   const nlohmann::json& schema() const;
 
- /// Implementation detail (public only so the .cc's helpers can name it).
+  /// Implementation detail (public only so the .cc's helpers can name it).
   struct Impl;
 
  private:

@@ -42,8 +42,9 @@ Catalog build_catalog(const SpecSet& set, Diagnostics& diags) {
           d.rule = "duplicate-name";
           d.pos = e.pos;
           d.span = static_cast<int>(name.size());
-          d.message = fmt::format("{} '{}' is defined twice: here and at {} (names are global to a run)",
-                                  kind, name, existing->second.pos.file_line());
+          d.message =
+              fmt::format("{} '{}' is defined twice: here and at {} (names are global to a run)",
+                          kind, name, existing->second.pos.file_line());
           d.notes.push_back({existing->second.pos, "first defined here"});
           d.help = "rename one of them";
           diags.add(std::move(d));

@@ -16,10 +16,10 @@ namespace ktstr {
 struct Entity {
   std::string kind;  ///< "scheduler" | "payload" | "preset" | "test"
   std::string name;
-  int file = -1;                       ///< index into SpecSet::specs
+  int file = -1;  ///< index into SpecSet::specs
   const nlohmann::json* value = nullptr;
-  std::string pointer;                 ///< "/test/NAME"
-  SourcePos pos;                       ///< the table's key
+  std::string pointer;  ///< "/test/NAME"
+  SourcePos pos;        ///< the table's key
 };
 
 /// Every entity of a SpecSet by kind and name.

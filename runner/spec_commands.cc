@@ -27,8 +27,10 @@ int run_check(const SpecOptions& options, bool json, std::ostream& out) {
     return kExitUsage;
   }
   if (json) {
-    out << nlohmann::json{{"count", 0}, {"errors", nlohmann::json::array()},
-                          {"files", specs.set->specs.size()}, {"tests", specs.tests.size()}}
+    out << nlohmann::json{{"count", 0},
+                          {"errors", nlohmann::json::array()},
+                          {"files", specs.set->specs.size()},
+                          {"tests", specs.tests.size()}}
                .dump(2)
         << "\n";
   } else {
@@ -130,9 +132,8 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   check->add_option("--format", st->format, "Output format for problems")
       ->check(CLI::IsMember({"text", "json"}));
   add_spec_options(check, st->options);
-  check->callback([st, &exit_code] {
-    exit_code = run_check(st->options, st->format == "json", std::cout);
-  });
+  check->callback(
+      [st, &exit_code] { exit_code = run_check(st->options, st->format == "json", std::cout); });
 
   auto* list = app.add_subcommand("list", "List test names and descriptions");
   list->add_option("paths", st->options.paths, "Spec files or directories")->required();
@@ -140,7 +141,8 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   add_spec_options(list, st->options);
   list->callback([st, &exit_code] { exit_code = run_list(st->options, st->json, std::cout); });
 
-  auto* explain = app.add_subcommand("explain", "Show every merged setting of a test and its origin");
+  auto* explain =
+      app.add_subcommand("explain", "Show every merged setting of a test and its origin");
   explain->add_option("test", st->test, "Test name (NAME or ktstr/NAME)")->required();
   explain->add_option("paths", st->options.paths, "Spec files or directories (default: .)");
   explain->add_flag("--json", st->json, "Print JSON");

@@ -108,8 +108,8 @@ std::vector<fs::path> discover_spec_files(const std::vector<std::string>& paths,
     const fs::path p(arg);
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-      diags.error("path", SourcePos{arg, 0, 0}, "no such file or directory",
-                  1, "give spec files (*.toml) or directories that contain them");
+      diags.error("path", SourcePos{arg, 0, 0}, "no such file or directory", 1,
+                  "give spec files (*.toml) or directories that contain them");
       continue;
     }
     if (fs::is_directory(p, ec)) {

@@ -22,12 +22,13 @@ void check_plugins(LoadedSpecs& out, const SpecOptions& options) {
   for (auto& t : out.tests) {
     const Setting* plugin = t.get("plugin");
     const Setting* scenario = t.get("scenario");
-    if (!plugin || !plugin->value.is_string() || !scenario || !scenario->value.is_string()) continue;
+    if (!plugin || !plugin->value.is_string() || !scenario || !scenario->value.is_string())
+      continue;
     const SpecSet& set = *out.set;
     const int f = t.entity->file;
     // A plugin value is relative to the file that set it.
     fs::path spec_dir = fs::absolute(fs::path(plugin->origin.pos.known() ? plugin->origin.pos.file
-                                                                          : set.specs[f].file))
+                                                                         : set.specs[f].file))
                             .parent_path();
     std::vector<fs::path> project_dirs;
     const int proj = set.project_of[f];
@@ -41,12 +42,14 @@ void check_plugins(LoadedSpecs& out, const SpecOptions& options) {
     auto dirs = plugin_search_dirs(spec_dir, project_dirs, cli, std::getenv("KTSTR_PLUGIN_PATH"));
     auto lookup = resolve_plugin(plugin->value.get<std::string>(), spec_dir, dirs);
     if (!lookup.ok()) {
-      out.diags.error("plugin", t.pos_of("plugin"), fmt::format("test '{}': {}", t.name, lookup.error));
+      out.diags.error("plugin", t.pos_of("plugin"),
+                      fmt::format("test '{}': {}", t.name, lookup.error));
       continue;
     }
     const PluginInfo& info = inspector.inspect(lookup.path);
     if (!info.ok()) {
-      out.diags.error("plugin", t.pos_of("plugin"), fmt::format("test '{}': {}", t.name, info.error));
+      out.diags.error("plugin", t.pos_of("plugin"),
+                      fmt::format("test '{}': {}", t.name, info.error));
       continue;
     }
     std::string err = check_scenario(info, scenario->value.get<std::string>());
@@ -72,7 +75,9 @@ LoadedSpecs load_and_resolve(const SpecOptions& options) {
 
 void report_diagnostics(const LoadedSpecs& specs, bool json) {
   if (json) {
-    std::cout << render_json(specs.diags).dump(2) << "\n";
+    std::cout
+        << render_json(specs.diags).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
     return;
   }
   RenderOptions ro;

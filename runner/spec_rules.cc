@@ -97,8 +97,9 @@ void check_topology_value(const TomlDocument& doc, const std::string& ptr, const
     return;
   }
   if (numa > 0 && llcs % numa != 0)
-    diags.error("topology", doc.value_pos(ptr),
-                fmt::format("{}: llcs ({}) must be divisible by numa_nodes ({})", owner, llcs, numa));
+    diags.error(
+        "topology", doc.value_pos(ptr),
+        fmt::format("{}: llcs ({}) must be divisible by numa_nodes ({})", owner, llcs, numa));
 }
 
 void check_payload(const Catalog& cat, const Entity& p, Diagnostics& diags) {
@@ -118,7 +119,8 @@ void check_payload(const Catalog& cat, const Entity& p, Diagnostics& diags) {
           std::regex re(rx);
           if (std::regex_search("", re)) {
             diags.error("regex", doc.value_pos(mp + "/regex"),
-                        fmt::format("metric '{}': regex '{}' matches the empty string", json_str(m, "name"), rx),
+                        fmt::format("metric '{}': regex '{}' matches the empty string",
+                                    json_str(m, "name"), rx),
                         1, "anchor it on text the payload prints, e.g. 'Time:\\s+([0-9.]+)'");
           } else if (re.mark_count() < 1) {
             diags.error("regex", doc.value_pos(mp + "/regex"),
@@ -133,13 +135,15 @@ void check_payload(const Catalog& cat, const Entity& p, Diagnostics& diags) {
         }
       }
       if (output == "regex" && !m.contains("regex"))
-        diags.error("required", doc.key_pos(mp),
-                    fmt::format("metric '{}' needs a regex because the payload's output is \"regex\"",
-                                json_str(m, "name")));
+        diags.error(
+            "required", doc.key_pos(mp),
+            fmt::format("metric '{}' needs a regex because the payload's output is \"regex\"",
+                        json_str(m, "name")));
       if (output == "json" && !m.contains("json_pointer"))
-        diags.error("required", doc.key_pos(mp),
-                    fmt::format("metric '{}' needs a json_pointer because the payload's output is \"json\"",
-                                json_str(m, "name")));
+        diags.error(
+            "required", doc.key_pos(mp),
+            fmt::format("metric '{}' needs a json_pointer because the payload's output is \"json\"",
+                        json_str(m, "name")));
     }
   }
   if (v.contains("check") && v["check"].is_array()) {
@@ -148,9 +152,10 @@ void check_payload(const Catalog& cat, const Entity& p, Diagnostics& diags) {
       if (!c.is_object() || !c.contains("metric") || !c["metric"].is_string()) continue;
       const std::string name = c["metric"];
       if (std::find(metrics.begin(), metrics.end(), name) == metrics.end())
-        diags.error("reference", doc.value_pos(p.pointer + "/check/" + std::to_string(i) + "/metric"),
-                    fmt::format("check names metric '{}', which payload '{}' does not define{}", name,
-                                p.name, did_you_mean(name, metrics)));
+        diags.error("reference",
+                    doc.value_pos(p.pointer + "/check/" + std::to_string(i) + "/metric"),
+                    fmt::format("check names metric '{}', which payload '{}' does not define{}",
+                                name, p.name, did_you_mean(name, metrics)));
       if (c.contains("min") && c.contains("max") && c["min"].is_number() && c["max"].is_number() &&
           c["min"].get<double>() > c["max"].get<double>())
         diags.error("range", doc.value_pos(p.pointer + "/check/" + std::to_string(i) + "/max"),

@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <cmath>
 #include <regex>
-#include <toml++/toml.h>
 
 #include "runner/edit_distance.h"
 #include "runner/json_read.h"
@@ -24,26 +24,40 @@ using Layer = Origin::Layer;
 
 const char* Origin::layer_name(Layer l) {
   switch (l) {
-    case Layer::kBuiltin: return "built-in";
-    case Layer::kDerived: return "derived";
-    case Layer::kProject: return "project";
-    case Layer::kScheduler: return "scheduler";
-    case Layer::kFileDefaults: return "file [defaults]";
-    case Layer::kTest: return "test";
-    case Layer::kCommandLine: return "--set";
+    case Layer::kBuiltin:
+      return "built-in";
+    case Layer::kDerived:
+      return "derived";
+    case Layer::kProject:
+      return "project";
+    case Layer::kScheduler:
+      return "scheduler";
+    case Layer::kFileDefaults:
+      return "file [defaults]";
+    case Layer::kTest:
+      return "test";
+    case Layer::kCommandLine:
+      return "--set";
   }
   return "?";
 }
 
 std::string Origin::describe() const {
   switch (layer) {
-    case Layer::kBuiltin: return "built-in";
-    case Layer::kDerived: return "derived (" + label + ")";
-    case Layer::kProject: return fmt::format("project ({})", pos.file_line());
-    case Layer::kScheduler: return fmt::format("scheduler {} ({})", label, pos.file_line());
-    case Layer::kFileDefaults: return fmt::format("file [defaults] ({})", pos.file_line());
-    case Layer::kTest: return fmt::format("test ({})", pos.file_line());
-    case Layer::kCommandLine: return "--set " + label;
+    case Layer::kBuiltin:
+      return "built-in";
+    case Layer::kDerived:
+      return "derived (" + label + ")";
+    case Layer::kProject:
+      return fmt::format("project ({})", pos.file_line());
+    case Layer::kScheduler:
+      return fmt::format("scheduler {} ({})", label, pos.file_line());
+    case Layer::kFileDefaults:
+      return fmt::format("file [defaults] ({})", pos.file_line());
+    case Layer::kTest:
+      return fmt::format("test ({})", pos.file_line());
+    case Layer::kCommandLine:
+      return "--set " + label;
   }
   return "?";
 }
@@ -179,7 +193,7 @@ const json* defaults_of(const TomlDocument& doc) {
 std::string scheduler_name(const std::map<std::string, Setting>& s) {
   auto it = s.find("scheduler");
   return (it != s.end() && it->second.value.is_string()) ? it->second.value.get<std::string>()
-                                                          : "eevdf";
+                                                         : "eevdf";
 }
 
 }  // namespace
@@ -200,13 +214,18 @@ std::vector<SetOverride> parse_set_overrides(const std::vector<std::string>& arg
     const std::string text = arg.substr(eq + 1);
     if (key.find('.') == std::string::npos && checks_props.contains(key)) key = "checks." + key;
     json value;
-    try {
-      auto tbl = toml::parse("v = " + text);
-      auto doc = parse_toml("--set", "v = " + text, diags);
-      value = doc ? doc->root["v"] : json(text);
-      (void)tbl;
-    } catch (const std::exception&) {
-      value = text;  // bare words are strings: --set scheduler=simple
+    {
+      // The value is TOML; a bare word (not valid TOML) is a string: --set scheduler=simple.
+      Diagnostics parse_diags;
+      auto doc = parse_toml("--set", "v = " + text, parse_diags);
+      if (!doc) {
+        value = text;
+      } else if (!parse_diags.empty()) {  // nan / inf
+        diags.error("set", where, "the value must be a finite number");
+        continue;
+      } else {
+        value = doc->root["v"];
+      }
     }
     // Check it where it would sit in a test.
     std::string pointer = "/test/_";
@@ -276,7 +295,8 @@ std::vector<ResolvedTest> resolve_tests(const Catalog& cat,
                                          "");
       if (const json* defs = defaults_of(doc))
         if (defs->contains("scheduler")) probe["scheduler"] = Setting{(*defs)["scheduler"], {}};
-      if (e->value->contains("scheduler")) probe["scheduler"] = Setting{(*e->value)["scheduler"], {}};
+      if (e->value->contains("scheduler"))
+        probe["scheduler"] = Setting{(*e->value)["scheduler"], {}};
       for (const auto& o : overrides)
         if (o.key == "scheduler") probe["scheduler"] = Setting{o.value, {}};
     }
@@ -319,6 +339,17 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
   auto err = [&](const std::string& rule, const std::string& key, const std::string& msg,
                  const std::string& help = {}) {
     diags.error(rule, t.pos_of(key), fmt::format("test '{}': {}", t.name, msg), 1, help);
+  };
+  // The position of a value inside a table or array setting set by the test
+  // itself ("cgroup", "/1/cpuset"), else of the setting.
+  auto sub_pos = [&](const std::string& key, const std::string& suffix) {
+    const Setting* st = t.get(key);
+    if (st && st->origin.layer == Layer::kTest)
+      return cat.set->specs[t.entity->file].value_pos(t.entity->pointer + "/" + key + suffix);
+    return t.pos_of(key);
+  };
+  auto err_at = [&](const std::string& rule, const SourcePos& pos, const std::string& msg) {
+    diags.error(rule, pos, fmt::format("test '{}': {}", t.name, msg));
   };
   // Topology: numa_nodes must divide llcs (a merged rule: the two may come from different layers).
   const TopologySpec topo = t.topology();
@@ -399,12 +430,15 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
     const Setting* hi = t.get(std::string("gauntlet.max_") + dim);
     if (hi && hi->value.is_number_integer() && hi->value.get<int>() < lo)
       err("range", std::string("gauntlet.max_") + dim,
-          fmt::format("gauntlet max_{} ({}) is below min_{} ({})", dim, hi->value.get<int>(), dim, lo));
+          fmt::format("gauntlet max_{} ({}) is below min_{} ({})", dim, hi->value.get<int>(), dim,
+                      lo));
   }
   // Mutually exclusive modes.
   if (t.value_or<bool>("performance_mode", false) && t.value_or<bool>("no_perf_mode", false)) {
-    const std::string later = t.get("performance_mode")->origin.layer >= t.get("no_perf_mode")->origin.layer
-                                  ? "performance_mode" : "no_perf_mode";
+    const std::string later =
+        t.get("performance_mode")->origin.layer >= t.get("no_perf_mode")->origin.layer
+            ? "performance_mode"
+            : "no_perf_mode";
     err("conflict", later, "performance_mode and no_perf_mode are mutually exclusive",
         "set only one of them");
   }
@@ -457,33 +491,45 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
       const std::string cpuset = json_str(c, "cpuset");
       int n = -1, limit = 0;
       const char* what = "";
-      if (cpuset.starts_with("llc:")) { n = std::atoi(cpuset.c_str() + 4); limit = topo.llcs; what = "LLC"; }
-      if (cpuset.starts_with("numa:")) { n = std::atoi(cpuset.c_str() + 5); limit = topo.numa_nodes; what = "NUMA node"; }
+      if (cpuset.starts_with("llc:")) {
+        n = std::atoi(cpuset.c_str() + 4);
+        limit = topo.llcs;
+        what = "LLC";
+      }
+      if (cpuset.starts_with("numa:")) {
+        n = std::atoi(cpuset.c_str() + 5);
+        limit = topo.numa_nodes;
+        what = "NUMA node";
+      }
       if (n >= limit && n >= 0)
-        err("range", "cgroup",
-            fmt::format("cgroup '{}' uses cpuset \"{}\" but the topology {} has {} {}{} (0-{})", name,
-                        cpuset, topo.str(), limit, what, limit == 1 ? "" : "s", limit - 1));
+        err_at(
+            "range", sub_pos("cgroup", "/" + std::to_string(i) + "/cpuset"),
+            fmt::format("cgroup '{}' uses cpuset \"{}\" but the topology {} has {} {}{} (0-{})",
+                        name, cpuset, topo.str(), limit, what, limit == 1 ? "" : "s", limit - 1));
     }
   }
   if (const Setting* st = t.get("step"); st && st->value.is_array()) {
     std::vector<std::string> known = cg_names;
-    for (const auto& step : st->value) {
+    for (size_t si = 0; si < st->value.size(); ++si) {
+      const json& step = st->value[si];
       if (!step.is_object()) continue;
+      const std::string at = "/" + std::to_string(si);
       const std::string op = json_str(step, "op");
       if (step.contains("cgroup") && step["cgroup"].is_string()) {
         const std::string cg = step["cgroup"];
         if (op == "add_cgroup") {
           known.push_back(cg);
         } else if (std::find(known.begin(), known.end(), cg) == known.end()) {
-          err("reference", "step",
-              fmt::format("step '{}' names cgroup '{}', which is not declared{}", op, cg,
-                          did_you_mean(cg, known)));
+          err_at("reference", sub_pos("step", at + "/cgroup"),
+                 fmt::format("step '{}' names cgroup '{}', which is not declared{}", op, cg,
+                             did_you_mean(cg, known)));
         }
       }
       if (step.contains("payload") && step["payload"].is_string() &&
           !cat.find("payload", step["payload"]))
-        err("reference", "step",
-            fmt::format("step '{}' names unknown payload '{}'", op, step["payload"].get<std::string>()));
+        err_at("reference", sub_pos("step", at + "/payload"),
+               fmt::format("step '{}' names unknown payload '{}'", op,
+                           step["payload"].get<std::string>()));
     }
   }
 }

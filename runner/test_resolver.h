@@ -34,9 +34,9 @@ struct Setting {
 
 /// A --set KEY=VALUE override from the command line.
 struct SetOverride {
-  std::string key;    ///< dotted setting key ("checks.max_gap_ms", "duration_s")
+  std::string key;  ///< dotted setting key ("checks.max_gap_ms", "duration_s")
   nlohmann::json value;
-  std::string text;   ///< as typed
+  std::string text;  ///< as typed
 };
 
 /// Parses "--set" arguments; errors name the argument and the broken rule.

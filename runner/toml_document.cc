@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <cmath>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace ktstr {
 
@@ -73,16 +73,26 @@ class Converter {
 
   static std::string type_name(const toml::node& n) {
     switch (n.type()) {
-      case toml::node_type::table: return "table";
-      case toml::node_type::array: return "array";
-      case toml::node_type::string: return "string";
-      case toml::node_type::integer: return "integer";
-      case toml::node_type::floating_point: return "float";
-      case toml::node_type::boolean: return "boolean";
-      case toml::node_type::date: return "date";
-      case toml::node_type::time: return "time";
-      case toml::node_type::date_time: return "date-time";
-      default: return "value";
+      case toml::node_type::table:
+        return "table";
+      case toml::node_type::array:
+        return "array";
+      case toml::node_type::string:
+        return "string";
+      case toml::node_type::integer:
+        return "integer";
+      case toml::node_type::floating_point:
+        return "float";
+      case toml::node_type::boolean:
+        return "boolean";
+      case toml::node_type::date:
+        return "date";
+      case toml::node_type::time:
+        return "time";
+      case toml::node_type::date_time:
+        return "date-time";
+      default:
+        return "value";
     }
   }
 
@@ -121,9 +131,12 @@ class Converter {
     // Dates and times: no spec key takes one. Keep them as text so the schema
     // reports a type error that names what was found.
     std::ostringstream s;
-    if (auto* d = n.as_date()) s << d->get();
-    else if (auto* t = n.as_time()) s << t->get();
-    else if (auto* dt = n.as_date_time()) s << dt->get();
+    if (auto* d = n.as_date())
+      s << d->get();
+    else if (auto* t = n.as_time())
+      s << t->get();
+    else if (auto* dt = n.as_date_time())
+      s << dt->get();
     return nlohmann::json(s.str());
   }
 

@@ -15,16 +15,17 @@ namespace ktstr {
 
 /// Where one value sits in the file, and what TOML type it had.
 struct ValueLocation {
-  SourcePos key;         ///< the key's position (for array elements: the value's)
-  SourcePos value;       ///< the value's position
-  int key_len = 1;       ///< length of the key text, for the caret
-  std::string toml_type; ///< "string", "integer", "float", "boolean", "table", "array", "date", ...
+  SourcePos key;    ///< the key's position (for array elements: the value's)
+  SourcePos value;  ///< the value's position
+  int key_len = 1;  ///< length of the key text, for the caret
+  std::string
+      toml_type;  ///< "string", "integer", "float", "boolean", "table", "array", "date", ...
 };
 
 /// One TOML file converted to JSON.
 struct TomlDocument {
-  std::string file;          ///< the path as shown in messages
-  std::string text;          ///< the file's text
+  std::string file;  ///< the path as shown in messages
+  std::string text;  ///< the file's text
   nlohmann::json root = nlohmann::json::object();
   std::map<std::string, ValueLocation> locations;  ///< key: JSON pointer ("/test/a/checks")
 

@@ -10,10 +10,14 @@ namespace ktstr {
 
 const char* Verdict::name(Kind k) {
   switch (k) {
-    case Kind::kPass: return "PASS";
-    case Kind::kFail: return "FAIL";
-    case Kind::kSkip: return "SKIP";
-    case Kind::kInconclusive: return "INCONCLUSIVE";
+    case Kind::kPass:
+      return "PASS";
+    case Kind::kFail:
+      return "FAIL";
+    case Kind::kSkip:
+      return "SKIP";
+    case Kind::kInconclusive:
+      return "INCONCLUSIVE";
   }
   return "?";
 }
@@ -24,7 +28,8 @@ Verdict judge_run(const VmOutcome& o, const TopologySpec& declared) {
   Verdict v;
   for (const auto& f : o.findings) {
     if (!f.fatal) continue;
-    v.reasons.push_back(fmt::format("console: {}{}", f.line, f.detail.empty() ? "" : " (" + f.detail + ")"));
+    v.reasons.push_back(
+        fmt::format("console: {}{}", f.line, f.detail.empty() ? "" : " (" + f.detail + ")"));
   }
   if (!o.completed()) {
     std::string what = std::string(to_string(o.reason));

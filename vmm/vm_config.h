@@ -19,15 +19,15 @@ enum class ChannelKind { kVirtioSerial, kSerial };
 /// One VM's configuration. Paths are host paths.
 struct VmConfig {
   TopologySpec topology;
-  int memory_mib = 2048;            ///< already max(cpus*64, 256, memory_mib)
-  Accel accel = Accel::kTcg;        ///< resolved (never kAuto here)
-  std::filesystem::path kernel;     ///< bzImage
-  std::filesystem::path initrd;     ///< concatenated base + overlay
-  std::vector<std::string> kargs;   ///< extra kernel command-line words (validated)
+  int memory_mib = 2048;           ///< already max(cpus*64, 256, memory_mib)
+  Accel accel = Accel::kTcg;       ///< resolved (never kAuto here)
+  std::filesystem::path kernel;    ///< bzImage
+  std::filesystem::path initrd;    ///< concatenated base + overlay
+  std::vector<std::string> kargs;  ///< extra kernel command-line words (validated)
   ChannelKind channel = ChannelKind::kVirtioSerial;
-  std::filesystem::path run_dir;    ///< per-test directory: sockets, console log
+  std::filesystem::path run_dir;  ///< per-test directory: sockets, console log
   bool kaslr = true;
-  int console_loglevel = 4;         ///< printk level on ttyS0: 4 = errors and worse (fast); 7 to debug
+  int console_loglevel = 4;  ///< printk level on ttyS0: 4 = errors and worse (fast); 7 to debug
   std::string qemu_binary = "qemu-system-x86_64";
 };
 

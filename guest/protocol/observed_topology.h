@@ -13,12 +13,12 @@ namespace ktstr {
 /// CPU groups as the guest sees them. Each group is a sorted list of CPU ids;
 /// groups are sorted by their first CPU.
 struct ObservedTopology {
-  int cpus = 0;                                ///< online CPUs
-  std::vector<std::vector<int>> llc_groups;    ///< cache/index3/shared_cpu_list (or highest level)
-  std::vector<std::vector<int>> smt_groups;    ///< topology/thread_siblings_list
-  std::vector<std::vector<int>> numa_nodes;    ///< node/nodeN/cpulist (empty nodes skipped)
+  int cpus = 0;                              ///< online CPUs
+  std::vector<std::vector<int>> llc_groups;  ///< cache/index3/shared_cpu_list (or highest level)
+  std::vector<std::vector<int>> smt_groups;  ///< topology/thread_siblings_list
+  std::vector<std::vector<int>> numa_nodes;  ///< node/nodeN/cpulist (empty nodes skipped)
   std::string kernel_release;
-  bool sched_ext = false;                      ///< /sys/kernel/sched_ext exists
+  bool sched_ext = false;  ///< /sys/kernel/sched_ext exists
 
   /// The NnLlCcTt shape these groups describe, if they are uniform.
   std::optional<TopologySpec> shape() const;

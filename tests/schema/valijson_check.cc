@@ -64,8 +64,8 @@ int main(int argc, char** argv) {
     valijson::adapters::NlohmannJsonAdapter adapter(schema_json);
     parser.populateSchema(adapter, schema);
   } catch (const std::exception& e) {
-    std::cerr << "schema_valijson_check: " << argv[1] << ": valijson rejects the schema: "
-              << e.what() << "\n";
+    std::cerr << "schema_valijson_check: " << argv[1]
+              << ": valijson rejects the schema: " << e.what() << "\n";
     return 2;
   }
   for (int i = 2; i < argc; ++i) {

@@ -189,7 +189,8 @@ TEST_F(SchedulerLifecycleTest, KernelDisablesItDuringTheRun) {
       "sleep 0.3\n"
       "echo disabling > \"$S\"\n"
       "printf '%s\\n' '3,10,200,-;sched_ext: BPF scheduler \"fake\" disabled (scx_bpf_error)' "
-      "'3,11,201,-;sched_ext: fake: test triggering error' '4,12,202,-;  scx_bpf_error_bstr+0x5/0x10' "
+      "'3,11,201,-;sched_ext: fake: test triggering error' '4,12,202,-;  "
+      "scx_bpf_error_bstr+0x5/0x10' "
       ">> \"$K\"\n"
       "echo disabled > \"$S\"\n"
       "for i in 1 2 3 4 5; do echo 'dump line'; done\n"
@@ -214,7 +215,7 @@ TEST_F(SchedulerLifecycleTest, KernelDisablesItDuringTheRun) {
 TEST_F(SchedulerLifecycleTest, ProcessDiesDuringTheRun) {
   const std::string bin = script("die.sh",
                                  "echo fake > \"$O\"; echo enabled > \"$S\"\nsleep 0.3\n"
-                                 "echo disabled > \"$S\"\nkill -SEGV $$\n");
+                                 "kill -SEGV $$\n");
   SchedulerLifecycle l(spec(bin), host_, options());
   ScenarioOutcome o;
   ASSERT_TRUE(l.start(o)) << all(o);

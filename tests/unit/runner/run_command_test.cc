@@ -130,8 +130,11 @@ TEST_F(RunCommandTest, SpecErrorsExitTwoAndBootNothing) {
 
 TEST_F(RunCommandTest, UnsupportedDeclarativeFeaturesAreRefusedBeforeBooting) {
   FakeLauncher fake;
-  EXPECT_EQ(run_tests(options(std::string(kSpec) + "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n"), fake),
-            kExitUsage);
+  EXPECT_EQ(
+      run_tests(options(std::string(kSpec) +
+                        "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n"),
+                fake),
+      kExitUsage);
   EXPECT_TRUE(fake.launched.empty());
 }
 

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""sched_ext end-to-end cases: real schedulers in real VMs (TCG) on the built
+sched_ext kernel.
+
+    e2e_scx.py CASE --runner build/runner/ktstr-run [--work DIR] [--keep]
+
+Each case writes its spec to a temp dir under --work, runs `ktstr-run run`
+with --run-dir in that dir, and checks the verdict line, the reasons and the
+exit code. The kernel is the newest sched_ext entry of `ktstr-run kernel list
+--json` (or KTSTR_E2E_SCX_KERNEL). With none, the case FAILS and names
+`ktstr-run kernel build`: a missing kernel is never a pass or a skip.
+Exit status: 0 pass, 1 fail.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+SPIN = """
+topology = "1n1l2c1t"
+duration_s = {dur}
+[[test.{name}.cgroup]]
+name = "cg_0"
+"""
+
+def spec(sched_table, name, extra="", dur=2):
+    return sched_table + f"\n[test.{name}]\nscheduler = \"s\"\n{extra}" + SPIN.format(dur=dur, name=name)
+
+SIMPLE = '[scheduler.s]\nbinary = "scx_simple"\n'
+QMAP_ERR = '[scheduler.s]\nbinary = "scx_qmap"\nargs = ["-e", "20"]\n'
+
+# case -> (spec text, test name, kernel ("scx" | "cloud"), expected exit code,
+#          expected verdict, [regexes], {C programs to build: name -> source})
+CASES = {
+    "simple_pass": (spec(SIMPLE, "simple_pass"), "simple_pass", "scx", 0, "PASS", [], {}),
+    "qmap_error": (spec(QMAP_ERR, "qmap_error", dur=4), "qmap_error", "scx", 1, "FAIL",
+                   [r"scx_bpf_error", r"test triggering error"], {}),
+    "qmap_expect": (spec(QMAP_ERR, "qmap_expect",
+                         'expect_err = true\nexpect_scx_bpf_error_contains = "test triggering error"\n',
+                         dur=4), "qmap_expect", "scx", 0, "PASS", [], {}),
+    "qmap_expect_mismatch": (spec(QMAP_ERR, "qmap_expect_mismatch",
+                                  'expect_err = true\nexpect_scx_bpf_error_matches = "runnable task stall"\n',
+                                  dur=4), "qmap_expect_mismatch", "scx", 1, "FAIL",
+                             [r"expect_scx_bpf_error_matches = 'runnable task stall' not found",
+                              r"test triggering error"], {}),
+    "exit_at_once": (spec('[scheduler.s]\nbinary = "./exit3"\n', "exit_at_once"), "exit_at_once",
+                     "scx", 1, "FAIL", [r"did not attach", r"exited with status 3", r"bad option"],
+                     {"exit3": '#include <stdio.h>\nint main(void){fputs("bad option\\n", stderr);return 3;}\n'}),
+    "crash": (spec('[scheduler.s]\nbinary = "./segv"\n', "crash"), "crash", "scx", 1, "FAIL",
+              [r"SIGSEGV"],
+              {"segv": 'int main(void){*(volatile int*)0 = 1; return 0;}\n'}),
+    "skip_cloud": (spec(SIMPLE, "skip_cloud"), "skip_cloud", "cloud", None, "SKIP",
+                   [r"CONFIG_SCHED_CLASS_EXT", r"kernel build"], {}),
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def log(msg):
+    print(f"e2e_scx: {msg}", flush=True)
+
+
+def kernels(runner):
+    try:
+        out = subprocess.run([runner, "kernel", "list", "--json"], capture_output=True,
+                             text=True, timeout=60)
+        return json.loads(out.stdout or "[]") if out.returncode == 0 else []
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
+        return []
+
+
+def pick_kernel(runner, which):
+    entries = kernels(runner)
+    if which == "scx":
+        if os.environ.get("KTSTR_E2E_SCX_KERNEL"):
+            return os.environ["KTSTR_E2E_SCX_KERNEL"]
+        scx = sorted((e for e in entries if e.get("sched_ext")), key=lambda e: e.get("built_at", ""))
+        if not scx:
+            raise Failure("no sched_ext kernel in the ktstr kernel cache: run `ktstr-run kernel build` "
+                          "(the README setup and CI do) and retry")
+        return scx[-1]["label"]
+    pre = sorted((e for e in entries if e.get("kind") == "prebuilt" and not e.get("sched_ext")),
+                 key=lambda e: e.get("built_at", ""))
+    if not pre:
+        raise Failure("no prebuilt (non-sched_ext) kernel in the cache: run `ktstr-run kernel fetch`")
+    return pre[-1]["label"]
+
+
+def build_programs(progs, work):
+    for name, src in progs.items():
+        c = os.path.join(work, name + ".c")
+        with open(c, "w") as f:
+            f.write(src)
+        # Static: the guest has no shell and the overlay need not ship a closure.
+        cmd = ["cc", "-static", "-O1", "-o", os.path.join(work, name), c]
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise Failure(f"building the test scheduler {name} failed: {' '.join(cmd)}\n{p.stderr}")
+
+
+def run_case(args, case, work):
+    text, test, which, want_rc, want_verdict, patterns, progs = CASES[case]
+    kernel = pick_kernel(args.runner, which)
+    build_programs(progs, work)
+    spec_path = os.path.join(work, f"{case}.toml")
+    with open(spec_path, "w") as f:
+        f.write(text)
+    cmd = [args.runner, "run", spec_path, "--kernel", kernel, "--run-dir", os.path.join(work, "run"), "-v"]
+    log("$ " + " ".join(cmd))
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
+    except subprocess.TimeoutExpired as e:
+        raise Failure(f"ktstr-run did not finish in 280 s; output so far:\n{e.stdout}")
+    out = p.stdout + p.stderr
+    print(out, end="" if out.endswith("\n") else "\n")
+    log(f"exit {p.returncode} after {time.monotonic() - t0:.1f}s")
+    problems = []
+    line = re.search(rf"^(PASS|FAIL|SKIP)\S* ktstr/{re.escape(test)}\b.*$", out, re.M)
+    if not line:
+        problems.append(f"no result line for ktstr/{test}")
+    elif line.group(1) != want_verdict:
+        problems.append(f"verdict {line.group(1)}, expected {want_verdict}: {line.group(0)!r}")
+    if want_rc is not None and p.returncode != want_rc:
+        problems.append(f"exit code {p.returncode}, expected {want_rc}")
+    for pat in patterns:
+        if not re.search(pat, out):
+            problems.append(f"output lacks /{pat}/")
+    if problems:
+        raise Failure("; ".join(problems))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("--runner", required=True)
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    if args.work:
+        os.makedirs(args.work, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=f"scx-{args.case}-", dir=args.work)
+    ok = False
+    try:
+        run_case(args, args.case, work)
+        ok = True
+        log(f"{args.case}: ok")
+    except Failure as e:
+        log(f"{args.case}: FAILED: {e}")
+    finally:
+        if ok and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"kept {work}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
