@@ -20,5 +20,7 @@ echo "setup: prebuilt kernel (Debian linux-image-6.12-cloud-amd64)"
 if [[ "${KTSTR_SKIP_KERNEL_BUILD:-0}" != 1 ]]; then
   echo "setup: sched_ext kernel from linux-source-6.12 (cached after the first build)"
   "$KTSTR" kernel build
+  echo "setup: our example sched_ext scheduler (examples/schedulers/scx_llc_fifo)"
+  bash scripts/build-example-scheduler.sh "" "$BUILD/examples/sched"
 fi
 "$KTSTR" kernel list

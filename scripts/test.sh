@@ -15,7 +15,15 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 600 -LE e2e
 echo "test: end-to-end tier (real VMs under TCG)"
 ctest --test-dir "$BUILD" --output-on-failure -j1 --timeout 600 -L e2e
 
-echo "test: unit and fuzz tiers under ASan/UBSan"
+# The spec layer's unit tests (loader, schema checker, merge, plugin loader,
+# run pipeline) and both fuzzers, again under ASan/UBSan.
+echo "test: runner unit tests and fuzzers under ASan/UBSan"
 cmake -S . -B build-asan -G Ninja -DKTSTR_SANITIZE=ON -DKTSTR_WERROR=ON >/dev/null
-ninja -C build-asan -j"$(nproc)"
-ctest --test-dir build-asan --output-on-failure -j2 -L 'unit|fuzz' --timeout 600
+targets=$(ninja -C build-asan -t targets all |
+  grep -oE '^(ktstr_test_[a-z_]+|ktstr_basic|ktstr-run|ktstr_runner_test|ktstr_spec_mutation_test|ktstr_protocol_fuzz):' |
+  tr -d ':' | sort -u)
+ninja -C build-asan -j"$(nproc)" $targets
+build-asan/tests/ktstr_runner_test --gtest_brief=1
+build-asan/tests/fuzz/ktstr_spec_mutation_test --iterations 5000 --seed 1
+build-asan/tests/fuzz/ktstr_protocol_fuzz --iterations 200000 --seed 1
+echo "test: all tiers passed"
