@@ -228,17 +228,16 @@ std::vector<SetOverride> parse_set_overrides(const std::vector<std::string>& arg
       }
     }
     // Check it where it would sit in a test.
+    // Where the value would sit in a test. Sysctl names contain dots of their own.
     std::string pointer = "/test/_";
-    for (size_t i = 0, j; i <= key.size(); i = j + 1) {
-      j = key.find('.', i);
-      if (j == std::string::npos) j = key.size();
-      pointer = pointer_join(pointer, key.substr(i, j - i));
-      if (key.starts_with("sysctls.")) {
-        pointer = pointer_join("/test/_/sysctls", key.substr(8));
-        break;
+    if (key.starts_with("sysctls.")) {
+      pointer = pointer_join("/test/_/sysctls", key.substr(8));
+    } else {
+      for (size_t i = 0, j; i <= key.size(); i = j + 1) {
+        j = std::min(key.find('.', i), key.size());
+        pointer = pointer_join(pointer, key.substr(i, j - i));
       }
     }
-    json probe = json::object();
     const std::string top = key.substr(0, key.find('.'));
     std::vector<std::string> problems;
     if (!schema.schema()["definitions"]["test"]["properties"].contains(top)) {
@@ -285,22 +284,14 @@ std::vector<ResolvedTest> resolve_tests(const Catalog& cat,
     };
     // The scheduler layer sits between project and file defaults, but which
     // scheduler applies is itself decided by the later layers: find it first.
-    std::map<std::string, Setting> probe = t.settings;
     apply_defaults(project, Layer::kProject);
-    std::map<std::string, Setting> after_project = t.settings;
-    {
-      Layering{probe, nullptr, {}}.apply(after_project.count("scheduler")
-                                             ? json{{"scheduler", after_project["scheduler"].value}}
-                                             : json::object(),
-                                         "");
-      if (const json* defs = defaults_of(doc))
-        if (defs->contains("scheduler")) probe["scheduler"] = Setting{(*defs)["scheduler"], {}};
-      if (e->value->contains("scheduler"))
-        probe["scheduler"] = Setting{(*e->value)["scheduler"], {}};
-      for (const auto& o : overrides)
-        if (o.key == "scheduler") probe["scheduler"] = Setting{o.value, {}};
-    }
-    const std::string sched = scheduler_name(probe);
+    json chosen = t.settings.count("scheduler") ? t.settings["scheduler"].value : json("eevdf");
+    if (const json* defs = defaults_of(doc); defs && defs->contains("scheduler"))
+      chosen = (*defs)["scheduler"];
+    if (e->value->contains("scheduler")) chosen = (*e->value)["scheduler"];
+    for (const auto& o : overrides)
+      if (o.key == "scheduler") chosen = o.value;
+    const std::string sched = chosen.is_string() ? chosen.get<std::string>() : "eevdf";
     if (const Entity* s = cat.find("scheduler", sched)) {
       const TomlDocument& sdoc = set.specs[s->file];
       Layering layer{t.settings, &sdoc, Origin{Layer::kScheduler, sched, {}}};
