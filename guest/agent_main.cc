@@ -254,7 +254,9 @@ ScenarioOutcome run_test(const AgentOptions& opt, const GuestTestSpec& spec,
   for (const auto& e : sysctl_errors) reporter.log("warn", e);
 
   reporter.phase("scheduler");
-  SchedulerLifecycle scheduler(spec.scheduler, host, SchedulerLifecycleOptions::under(opt.root));
+  SchedulerLifecycleOptions sched_opt = SchedulerLifecycleOptions::under(opt.root);
+  sched_opt.kernel = spec.kernel;
+  SchedulerLifecycle scheduler(spec.scheduler, host, std::move(sched_opt));
   ScenarioOutcome outcome;
   if (!scheduler.start(outcome)) {
     reporter.error("scheduler '" + spec.scheduler.name + "': " +

@@ -1,5 +1,7 @@
 #include "guest/scheduler_lifecycle.h"
 
+#include <sys/utsname.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include <cerrno>
 #include <fstream>
 #include <sstream>
+
+#include "guest/watchdog_override.h"
 
 namespace ktstr {
 
@@ -104,6 +108,8 @@ SchedulerLifecycleOptions SchedulerLifecycleOptions::under(const fs::path& root)
   o.root = root;
   o.sys = root / "sys";
   o.kmsg = root / "dev" / "kmsg";
+  o.mem = root / "dev" / "mem";
+  o.iomem = root / "proc" / "iomem";
   return o;
 }
 
@@ -307,6 +313,7 @@ void SchedulerLifecycle::fill_data(ScenarioOutcome& outcome, const SchedExtExit*
     d["ops"] = ops_;
     d["attach_s"] = attach_s_;
     d["last_state"] = last_state_;
+    if (!watchdog_.is_null()) d["watchdog"] = watchdog_;
   }
   if (child_) {
     std::lock_guard<std::mutex> lock(child_->mu);
@@ -485,7 +492,56 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
     host_.log("info", who + ": attached as sched_ext ops '" + ops_ + "' after " +
                           std::to_string(attach_s_).substr(0, 5) + " s");
   }
+  if (std::string why; !apply_watchdog(why)) {
+    std::vector<std::string> problems;
+    stop_child(problems);
+    for (const auto& p : problems) why += "; " + p;
+    return refuse("error", why, nullptr);
+  }
   monitor_ = std::thread([this] { monitor_loop(); });
+  return true;
+}
+
+bool SchedulerLifecycle::apply_watchdog(std::string& error) {
+  if (!spec_.watchdog_timeout_s) return true;
+  const double want = *spec_.watchdog_timeout_s;
+  std::string release = opt_.kernel_release;
+  if (release.empty()) {
+    utsname u{};
+    if (uname(&u) == 0) release = u.release;
+  }
+  WatchdogOverride w;
+  w.requested_s = want;
+  std::string err;
+  if (opt_.kernel.symbols.empty()) {
+    w.error = "the runner has no System.map for this kernel";
+  } else if (auto mem =
+                 KernelMemory::open(opt_.mem, opt_.iomem, opt_.kernel.symbols, release, err)) {
+    w = apply_watchdog_override(*mem, opt_.kernel.symbols, want, opt_.kernel.hz);
+  } else {
+    w.error = err;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    watchdog_ = w.to_json();
+  }
+  std::ostringstream msg;
+  msg << "watchdog_timeout_s = " << want;
+  if (w.applied) {
+    msg << ": scx_watchdog_timeout " << w.scheduler_jiffies << " -> " << w.jiffies
+        << " jiffies (HZ " << w.hz
+        << "; the scheduler's own: " << double(w.scheduler_jiffies) / w.hz
+        << " s), in force from the kernel's first check, " << double(w.scheduler_jiffies / 2) / w.hz
+        << " s after the attach";
+    host_.log("info", msg.str());
+    return true;
+  }
+  msg << " could not be applied: " << w.error;
+  if (spec_.watchdog_required) {
+    error = msg.str();
+    return false;
+  }
+  host_.log("warn", msg.str() + " (the built-in default; the scheduler's own timeout stays)");
   return true;
 }
 

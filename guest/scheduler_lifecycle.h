@@ -36,6 +36,10 @@ struct SchedulerLifecycleOptions {
   std::filesystem::path sys = "/sys";        ///< holds kernel/sched_ext/{state,root/ops}
   std::filesystem::path kmsg = "/dev/kmsg";  ///< kernel log records ("" = none)
   std::filesystem::path root = "/";          ///< prefix for config_file
+  std::filesystem::path mem = "/dev/mem";    ///< physical memory (watchdog override)
+  std::filesystem::path iomem = "/proc/iomem";
+  KernelFacts kernel;             ///< CONFIG_HZ and System.map addresses, from the host
+  std::string kernel_release;     ///< expected in linux_banner ("" = uname -r)
   double attach_timeout_s = 20;   ///< start → state "enabled" (scx_qmap: 2–4 s under TCG)
   double stop_timeout_s = 5;      ///< SIGINT → SIGKILL
   double disable_timeout_s = 10;  ///< stop → state "disabled"
@@ -97,6 +101,9 @@ class SchedulerLifecycle {
   bool wait_state(const std::string& want, double seconds) const;
   void stop_child(std::vector<std::string>& problems);
   void fill_data(ScenarioOutcome& outcome, const SchedExtExit* exit) const;
+  /// Applies spec_.watchdog_timeout_s after the attach. False (with `error`)
+  /// only when it failed and the spec asked for it explicitly.
+  bool apply_watchdog(std::string& error);
 
   SchedulerSpec spec_;
   ScenarioHost& host_;
@@ -114,6 +121,7 @@ class SchedulerLifecycle {
   std::string last_state_;
   std::string ops_;
   double attach_s_ = 0;
+  nlohmann::json watchdog_;  ///< what apply_watchdog did (null = not asked)
   std::chrono::steady_clock::time_point started_at_;
 };
 

@@ -17,6 +17,7 @@
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
 #include "vmm/kernel_resolve.h"
+#include "vmm/kernel_symbols.h"
 #include "vmm/qemu_cmdline.h"
 
 namespace ktstr {
@@ -100,6 +101,8 @@ GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
     for (const auto& a : t.value_or<std::vector<std::string>>("extra_sched_args", {}))
       g.scheduler.args.push_back(a);
     g.scheduler.watchdog_timeout_s = t.value_or<double>("watchdog_timeout_s", 4);
+    const Setting* w = t.get("watchdog_timeout_s");
+    g.scheduler.watchdog_required = w && w->origin.layer != Origin::Layer::kBuiltin;
     g.scheduler.config_file = s->value->value("config_file", "");
     g.scheduler.config = t.value_or<std::string>("config", "");
   }
@@ -234,6 +237,12 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
     auto lock = KernelLock::acquire(
         kernel.entry_dir.empty() ? kernel.image.parent_path() : kernel.entry_dir, false, true,
         &lock_error);
+    KernelFacts kernel_facts;
+    if (kernel.sched_ext) {
+      kernel_facts.hz = read_config_hz(kernel.config);
+      if (!kernel.system_map.empty())
+        kernel_facts.symbols = read_system_map(kernel.system_map, agent_kernel_symbols());
+    }
     for (const ResolvedTest* t : selected) {
       if (VmRegistry::instance().interrupted()) break;
       std::string name = t->full_name;
@@ -252,6 +261,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         continue;
       }
       GuestTestSpec gspec = guest_spec(*t, specs.catalog);
+      if (gspec.scheduler.kind == "sched_ext") gspec.kernel = kernel_facts;
       if (gspec.scheduler.kind == "sched_ext" && !kernel.sched_ext) {
         report(
             Verdict::Kind::kSkip, 0,

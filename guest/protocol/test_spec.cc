@@ -5,6 +5,7 @@
 // than a crash or a silently different test.
 #include "guest/protocol/test_spec.h"
 
+#include <cstdio>
 #include <limits>
 
 #include "guest/protocol/json_field.h"
@@ -74,6 +75,7 @@ void to_json(nlohmann::json& j, const SchedulerSpec& s) {
        {"config", s.config}};
   j["watchdog_timeout_s"] =
       s.watchdog_timeout_s ? nlohmann::json(*s.watchdog_timeout_s) : nlohmann::json(nullptr);
+  j["watchdog_required"] = s.watchdog_required;
 }
 
 void from_json(const nlohmann::json& j, SchedulerSpec& s) {
@@ -93,17 +95,50 @@ void from_json(const nlohmann::json& j, SchedulerSpec& s) {
   } else {
     s.watchdog_timeout_s.reset();
   }
+  json_field::read_bool(j, "watchdog_required", s.watchdog_required);
   json_field::read_string(j, "config_file", s.config_file);
   json_field::read_string(j, "config", s.config);
 }
 
+void to_json(nlohmann::json& j, const KernelFacts& k) {
+  nlohmann::json sym = nlohmann::json::object();
+  for (const auto& [name, addr] : k.symbols) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(addr));
+    sym[name] = buf;
+  }
+  j = {{"hz", k.hz}, {"symbols", sym}};
+}
+
+void from_json(const nlohmann::json& j, KernelFacts& k) {
+  json_field::require_object(j, "kernel");
+  int hz = 0;
+  json_field::read_int(j, "hz", hz, 0, 100000);
+  k.hz = static_cast<unsigned>(hz);
+  k.symbols.clear();
+  if (!j.contains("symbols")) return;
+  const auto& m = j.at("symbols");
+  json_field::require_object(m, "kernel.symbols");
+  for (const auto& [name, value] : m.items()) {
+    const std::string v = value.is_string() ? value.get<std::string>() : "";
+    const bool hex = v.size() > 2 && v.size() <= 18 && v.starts_with("0x") &&
+                     v.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string::npos;
+    if (!hex) {
+      throw nlohmann::json::type_error::create(
+          302, "kernel.symbols: '" + name + "' must be a hex address string (\"0x...\")", &j);
+    }
+    k.symbols[name] = std::stoull(v.substr(2), nullptr, 16);
+  }
+}
+
 void to_json(nlohmann::json& j, const GuestTestSpec& s) {
-  j = {{"version", s.version},       {"name", s.name},
-       {"duration_s", s.duration_s}, {"workers_per_cgroup", s.workers_per_cgroup},
-       {"topology", s.topology},     {"scheduler", s.scheduler},
-       {"sysctls", s.sysctls},       {"plugin_path", s.plugin_path},
-       {"scenario", s.scenario},     {"cgroups", s.cgroups},
-       {"expect_err", s.expect_err}, {"settings", s.settings}};
+  j = {{"version", s.version},         {"name", s.name},
+       {"duration_s", s.duration_s},   {"workers_per_cgroup", s.workers_per_cgroup},
+       {"topology", s.topology},       {"scheduler", s.scheduler},
+       {"kernel", s.kernel},           {"sysctls", s.sysctls},
+       {"plugin_path", s.plugin_path}, {"scenario", s.scenario},
+       {"cgroups", s.cgroups},         {"expect_err", s.expect_err},
+       {"settings", s.settings}};
   if (!s.expect_scx_bpf_error_contains.empty())
     j["expect_scx_bpf_error_contains"] = s.expect_scx_bpf_error_contains;
   if (!s.expect_scx_bpf_error_matches.empty())
@@ -125,6 +160,7 @@ void from_json(const nlohmann::json& j, GuestTestSpec& s) {
   json_field::read_int(j, "workers_per_cgroup", s.workers_per_cgroup, 0, 100000);
   if (j.contains("topology")) j.at("topology").get_to(s.topology);
   if (j.contains("scheduler")) j.at("scheduler").get_to(s.scheduler);
+  if (j.contains("kernel")) j.at("kernel").get_to(s.kernel);
   if (j.contains("sysctls")) {
     const auto& m = j.at("sysctls");
     json_field::require_object(m, "sysctls");

@@ -47,8 +47,18 @@ struct SchedulerSpec {
   std::string binary;          ///< path inside the guest
   std::vector<std::string> args;
   std::optional<double> watchdog_timeout_s;
+  /// The spec set watchdog_timeout_s itself (not the built-in 4): when it
+  /// cannot be applied the test is an error; otherwise only a warning.
+  bool watchdog_required = false;
   std::string config_file;  ///< where to write `config` inside the guest
   std::string config;
+};
+
+/// What the host knows of the guest kernel from its cache entry: CONFIG_HZ
+/// and the System.map addresses the agent uses (watchdog override).
+struct KernelFacts {
+  unsigned hz = 0;  ///< 0 = unknown
+  std::map<std::string, std::uint64_t> symbols;
 };
 
 /// Everything the agent needs to run one test.
@@ -59,6 +69,7 @@ struct GuestTestSpec {
   int workers_per_cgroup = 2;
   TopologySpec topology;
   SchedulerSpec scheduler;
+  KernelFacts kernel;
   std::map<std::string, std::string> sysctls;
   /// Plugin scenario: path of the .so inside the guest and the function name.
   std::string plugin_path;
@@ -81,6 +92,8 @@ void to_json(nlohmann::json& j, const CgroupSpec& c);
 void from_json(const nlohmann::json& j, CgroupSpec& c);
 void to_json(nlohmann::json& j, const SchedulerSpec& s);
 void from_json(const nlohmann::json& j, SchedulerSpec& s);
+void to_json(nlohmann::json& j, const KernelFacts& k);
+void from_json(const nlohmann::json& j, KernelFacts& k);
 void to_json(nlohmann::json& j, const GuestTestSpec& s);
 /// Throws nlohmann::json::exception on malformed input.
 void from_json(const nlohmann::json& j, GuestTestSpec& s);

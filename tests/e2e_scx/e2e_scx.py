@@ -32,12 +32,30 @@ def spec(sched_table, name, extra="", dur=2):
     return sched_table + f"\n[test.{name}]\nscheduler = \"s\"\n{extra}" + SPIN.format(dur=dur, name=name)
 
 SIMPLE = '[scheduler.s]\nbinary = "scx_simple"\n'
+# scx_qmap -t N drops every Nth enqueue of a user task: that task stalls until
+# the sched_ext watchdog fires. qmap's own timeout is 5 s; yield workers make
+# the enqueues.
+QMAP_STALL = '[scheduler.s]\nbinary = "scx_qmap"\nargs = ["-t", "1000"]\n'
+YIELD = """
+topology = "1n1l2c1t"
+duration_s = {dur}
+[[test.{name}.cgroup]]
+name = "cg_0"
+work = "yield"
+"""
+
+
+def stall_spec(name, watchdog, dur):
+    return (QMAP_STALL + f"\n[test.{name}]\nscheduler = \"s\"\nwatchdog_timeout_s = {watchdog}\n"
+            + YIELD.format(dur=dur, name=name))
 QMAP_ERR = '[scheduler.s]\nbinary = "scx_qmap"\nargs = ["-e", "20"]\n'
 
 # case -> (spec text, test name, kernel ("scx" | "cloud"), expected exit code,
 #          expected verdict, [regexes], {C programs to build: name -> source})
 CASES = {
-    "simple_pass": (spec(SIMPLE, "simple_pass"), "simple_pass", "scx", 0, "PASS", [], {}),
+    # 6 s: longer than the default 4 s watchdog that replaces scx_simple's 30 s,
+    # so a lowered timeout that tripped the tick's check-in test would show.
+    "simple_pass": (spec(SIMPLE, "simple_pass", dur=6), "simple_pass", "scx", 0, "PASS", [], {}),
     "qmap_error": (spec(QMAP_ERR, "qmap_error", dur=4), "qmap_error", "scx", 1, "FAIL",
                    [r"scx_bpf_error", r"test triggering error"], {}),
     "qmap_expect": (spec(QMAP_ERR, "qmap_expect",
@@ -56,7 +74,63 @@ CASES = {
               {"segv": 'int main(void){*(volatile int*)0 = 1; return 0;}\n'}),
     "skip_cloud": (spec(SIMPLE, "skip_cloud"), "skip_cloud", "cloud", None, "SKIP",
                    [r"CONFIG_SCHED_CLASS_EXT", r"kernel build"], {}),
+    # The watchdog override: the stall fires at the test's timeout, not qmap's 5 s.
+    "watchdog_lower": (stall_spec("watchdog_lower", 2, 10), "watchdog_lower", "scx", 1, "FAIL",
+                       [r"runnable task stall", r"failed to run for"], {}),
+    "watchdog_raise": (stall_spec("watchdog_raise", 8, 16), "watchdog_raise", "scx", 1, "FAIL",
+                       [r"runnable task stall", r"failed to run for"], {}),
 }
+
+
+def stall_seconds(out):
+    m = re.search(r"failed to run for (\d+)\.(\d{3})s", out)
+    return int(m.group(1)) + int(m.group(2)) / 1000 if m else None
+
+
+def watchdogs(run_dir):
+    """outcome.result.data.scheduler.watchdog of every result.json under run_dir."""
+    found = []
+    for d, _, files in os.walk(run_dir):
+        if "result.json" in files:
+            with open(os.path.join(d, "result.json")) as f:
+                res = json.load(f)
+            data = ((res.get("outcome") or {}).get("result") or {}).get("data") or {}
+            found.append(data.get("scheduler", {}).get("watchdog"))
+    return found
+
+
+def check_default_watchdog(out, run_dir):
+    """The built-in 4 s replaced scx_simple's 30 s (and the check-in was moved)."""
+    ws = watchdogs(run_dir)
+    if not ws:
+        return ["no result.json"]
+    w = ws[0] or {}
+    want = {"applied": True, "requested_s": 4, "scheduler_s": 30, "moved_check_in": True}
+    bad = {k: w.get(k) for k, v in want.items() if w.get(k) != v}
+    return [f"watchdog {w}: expected {want}"] if bad else []
+
+
+def check_watchdog(lo, hi):
+    """The stall was reported after [lo, hi) seconds, and outcome.result.data.scheduler.watchdog records the override."""
+    def check(out, run_dir):
+        problems = []
+        dur = stall_seconds(out)
+        if dur is None:
+            problems.append("no 'failed to run for N.NNNs' in the output")
+        elif not lo <= dur < hi:
+            problems.append(f"the stall fired after {dur:.3f}s, expected [{lo}, {hi}) "
+                            "(scx_qmap's own timeout is 5 s)")
+        ws = watchdogs(run_dir)
+        if not ws:
+            problems.append("no result.json")
+        for w in ws:
+            if not w or not w.get("applied"):
+                problems.append(f"result.json: outcome.result.data.scheduler.watchdog not applied: {w}")
+        return problems
+    return check
+
+
+CHECKS = {"simple_pass": check_default_watchdog, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
 
 
 class Failure(Exception):
@@ -133,6 +207,8 @@ def run_case(args, case, work):
     for pat in patterns:
         if not re.search(pat, out):
             problems.append(f"output lacks /{pat}/")
+    if case in CHECKS:
+        problems += CHECKS[case](out, os.path.join(work, "run"))
     if problems:
         raise Failure("; ".join(problems))
 

@@ -75,6 +75,10 @@ GuestTestSpec sample_spec() {
   s.scheduler.kind = "sched_ext";
   s.scheduler.args = {"-v"};
   s.scheduler.watchdog_timeout_s = 3;
+  s.scheduler.watchdog_required = true;
+  s.kernel.hz = 250;
+  s.kernel.symbols = {{"_text", 0xffffffff81000000ull},
+                      {"scx_watchdog_timeout", 0xffffffff820cecd8ull}};
   s.sysctls = {{"kernel.sched_autogroup_enabled", "0"}};
   s.cgroups = {CgroupSpec{.name = "a", .cpuset = "llc:0"}, CgroupSpec{.name = "b"}};
   s.settings = {{"checks", {{"max_gap_ms", 50}}}};

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "fake_sysfs.h"
@@ -267,6 +268,100 @@ TEST(SchedExtText, CollapseAndKmsgParsing) {
   EXPECT_EQ(lines[0], "sched_ext: BPF scheduler \"qmap\" disabled (scx_bpf_error)");
   EXPECT_EQ(lines[1], "sched_ext: qmap: test triggering error");
   EXPECT_EQ(lines[2], "  bpf_prog_x+0x1/0x2");
+}
+
+// The watchdog override after the attach, against a fake /dev/mem (a file)
+// and /proc/iomem under the fake root.
+class WatchdogLifecycleTest : public SchedulerLifecycleTest {
+ protected:
+  static constexpr std::uint64_t kText = 0xffffffff81000000ull;
+  void SetUp() override {
+    SchedulerLifecycleTest::SetUp();
+    std::string mem(0x1000, '\0');
+    std::memcpy(mem.data() + 0x100, "Linux version 6.12.117 #1", 25);
+    const std::uint64_t qmap = 1250;  // 5 s at HZ 250
+    std::memcpy(mem.data() + 0x200, &qmap, 8);
+    // The image starts one page into the fake memory (a start of 0 would read as "not root").
+    write_file(root() / "proc/iomem", "  00001000-00001fff : Kernel code\n");
+    std::string shifted(0x1000, '\0');
+    shifted += mem;
+    std::ofstream(root() / "dev/mem", std::ios::binary) << shifted;
+  }
+  SchedulerLifecycleOptions wd_options(bool with_symbols = true) const {
+    SchedulerLifecycleOptions o = options();
+    o.kernel_release = "6.12.117";
+    o.kernel.hz = 250;
+    if (with_symbols)
+      o.kernel.symbols = {{"_text", kText},
+                          {"linux_banner", kText + 0x100},
+                          {"scx_watchdog_timeout", kText + 0x200},
+                          {"scx_watchdog_timestamp", kText + 0x208}};
+    return o;
+  }
+  std::uint64_t timeout_in_mem() const {
+    std::ifstream f(root() / "dev/mem", std::ios::binary);
+    f.seekg(0x1000 + 0x200);
+    std::uint64_t v = 0;
+    f.read(reinterpret_cast<char*>(&v), 8);
+    return v;
+  }
+};
+
+TEST_F(WatchdogLifecycleTest, WritesTheTimeoutAfterTheAttach) {
+  SchedulerSpec s = spec(script("ok.sh", kHealthy));
+  s.watchdog_timeout_s = 2;
+  s.watchdog_required = true;
+  SchedulerLifecycle l(s, host_, wd_options());
+  ScenarioOutcome o;
+  ASSERT_TRUE(l.start(o)) << all(o);
+  EXPECT_EQ(timeout_in_mem(), 500u);
+  l.finish(o);
+  EXPECT_EQ(o.verdict, "pass") << all(o);
+  const auto& w = o.data["scheduler"]["watchdog"];
+  EXPECT_EQ(w["applied"], true) << w.dump();
+  EXPECT_EQ(w["jiffies"], 500);
+  EXPECT_DOUBLE_EQ(w["scheduler_s"].get<double>(), 5.0);
+  bool logged = false;
+  for (const auto& line : host_.logs)
+    logged = logged || line.find("scx_watchdog_timeout 1250 -> 500") != std::string::npos;
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(WatchdogLifecycleTest, AnExplicitTimeoutThatCannotBeAppliedIsAnError) {
+  SchedulerSpec s = spec(script("ok.sh", kHealthy));
+  s.watchdog_timeout_s = 2;
+  s.watchdog_required = true;
+  SchedulerLifecycle l(s, host_, wd_options(false));
+  ScenarioOutcome o;
+  EXPECT_FALSE(l.start(o));
+  EXPECT_EQ(o.verdict, "error");
+  EXPECT_NE(all(o).find("watchdog_timeout_s = 2 could not be applied"), std::string::npos)
+      << all(o);
+  EXPECT_NE(all(o).find("no System.map"), std::string::npos) << all(o);
+  std::ifstream st(state());
+  std::string now;
+  st >> now;
+  EXPECT_EQ(now, "disabled");  // the scheduler was stopped
+}
+
+TEST_F(WatchdogLifecycleTest, TheBuiltInDefaultOnlyWarns) {
+  SchedulerSpec s = spec(script("ok.sh", kHealthy));
+  s.watchdog_timeout_s = 4;
+  SchedulerLifecycleOptions opt = wd_options();
+  opt.kernel_release = "6.1.0";  // a System.map of another kernel
+  SchedulerLifecycle l(s, host_, opt);
+  ScenarioOutcome o;
+  ASSERT_TRUE(l.start(o)) << all(o);
+  l.finish(o);
+  EXPECT_EQ(o.verdict, "pass") << all(o);
+  EXPECT_EQ(timeout_in_mem(), 1250u);
+  const auto& w = o.data["scheduler"]["watchdog"];
+  EXPECT_EQ(w["applied"], false);
+  EXPECT_NE(w["error"].get<std::string>().find("does not match"), std::string::npos) << w.dump();
+  bool warned = false;
+  for (const auto& line : host_.logs)
+    warned = warned || line.starts_with("warn: watchdog_timeout_s = 4");
+  EXPECT_TRUE(warned);
 }
 
 }  // namespace

@@ -18,6 +18,10 @@ GuestTestSpec full_spec() {
   s.scheduler.watchdog_timeout_s = 5;
   s.scheduler.config_file = "/etc/s.toml";
   s.scheduler.config = "x = 1\n";
+  s.scheduler.watchdog_required = true;
+  s.kernel.hz = 250;
+  s.kernel.symbols = {{"_text", 0xffffffff81000000ull},
+                      {"scx_watchdog_timeout", 0xffffffff820cecd8ull}};
   s.sysctls = {{"kernel.sched_autogroup_enabled", "0"}};
   s.plugin_path = "/ktstr/plugins/p.so";
   s.scenario = "pinned";
@@ -44,6 +48,10 @@ TEST(GuestTestSpecJson, RoundTripsEveryField) {
   EXPECT_EQ(back.topology, s.topology);
   ASSERT_EQ(back.cgroups.size(), 2u);
   EXPECT_EQ(back.cgroups[0].work_args["ms"], 5);
+  EXPECT_TRUE(back.scheduler.watchdog_required);
+  EXPECT_EQ(back.kernel.hz, 250u);
+  EXPECT_EQ(back.kernel.symbols.at("scx_watchdog_timeout"), 0xffffffff820cecd8ull);
+  EXPECT_EQ(j["kernel"]["symbols"]["_text"], "0xffffffff81000000");
 }
 
 TEST(GuestTestSpecJson, MissingKeysTakeDefaults) {
@@ -91,6 +99,16 @@ TEST(GuestTestSpecJson, RejectsMalformedInput) {
       R"({"cgroups": [5]})",
       R"({"expect_err": 1})",
       R"({"settings": []})",
+      R"({"scheduler": {"watchdog_required": "yes"}})",
+      R"({"kernel": []})",
+      R"({"kernel": {"hz": -1}})",
+      R"({"kernel": {"hz": 250.5}})",
+      R"({"kernel": {"symbols": []}})",
+      R"({"kernel": {"symbols": {"_text": 18446744071578845184}}})",
+      R"({"kernel": {"symbols": {"_text": "ffffffff81000000"}}})",
+      R"({"kernel": {"symbols": {"_text": "0x"}}})",
+      R"({"kernel": {"symbols": {"_text": "0xfffffffff81000000"}}})",
+      R"({"kernel": {"symbols": {"_text": "0xzz"}}})",
   };
   for (const char* text : bad) {
     auto j = nlohmann::json::parse(text);
@@ -104,6 +122,16 @@ TEST(GuestTestSpecJson, ErrorsNameTheKey) {
     FAIL();
   } catch (const nlohmann::json::exception& e) {
     EXPECT_NE(std::string(e.what()).find("'nice'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GuestTestSpecJson, BadSymbolNamesTheSymbol) {
+  try {
+    nlohmann::json::parse(R"({"kernel": {"symbols": {"linux_banner": "0x12g"}}})")
+        .get<GuestTestSpec>();
+    FAIL();
+  } catch (const nlohmann::json::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("'linux_banner'"), std::string::npos) << e.what();
   }
 }
 
