@@ -171,6 +171,7 @@ ScenarioOutcome run_scenario(const GuestTestSpec& spec, const ObservedTopology& 
   if (pid == 0) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, "ktstr-scenario");
     close(fds[0]);
     child_main(spec, topology, cgroup_root, fds[1]);
   }

@@ -61,6 +61,9 @@ void close_inherited_fds() {
 [[noreturn]] void worker_main(int go_read, int go_write, pid_t parent, WorkerSlot* slot,
                               const WorkParams& params) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Named, so that kernel messages (a sched_ext stall: "ktstr-worker[PID] failed
+  // to run for ...") and scheduler dumps say what the task is; else "init".
+  prctl(PR_SET_NAME, "ktstr-worker");
   if (getppid() != parent) _exit(0);
   close(go_write);
   char c;

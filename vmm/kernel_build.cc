@@ -155,7 +155,8 @@ void Builder::on_line(std::string_view line) {
     return;
   }
   // In a pipe: a line every 10% of the expected steps, or every minute.
-  const int pct = progress_.steps() * 10 / std::max(1, progress_.expected());
+  // No estimate (an incremental build): only the minute lines.
+  const int pct = progress_.expected() > 0 ? progress_.steps() * 10 / progress_.expected() : 0;
   if (pct > last_plain_pct_ || now - last_plain_ >= std::chrono::seconds(60)) {
     last_plain_pct_ = std::max(pct, last_plain_pct_);
     last_plain_ = now;
@@ -514,7 +515,10 @@ KernelBuildResult Builder::run() {
       expected = nlohmann::json::parse(*s).value("kernel_steps", expected);
   } catch (...) {
   }
-  progress_ = BuildProgress(expected);
+  // A tree that was built before compiles only what changed: no estimate.
+  std::error_code exists_ec;
+  const bool incremental = fs::exists(objdir_ / "vmlinux", exists_ec);
+  progress_ = BuildProgress(incremental ? 0 : expected);
 
   bool ok = configure();
   if (ok) {
@@ -613,6 +617,7 @@ std::string BuildProgress::render(Clock::time_point now) const {
     }
   } else {
     s += " files, " + format_duration(elapsed);
+    if (phase_ == "kernel") s += " (incremental: only what changed)";
   }
   return s;
 }

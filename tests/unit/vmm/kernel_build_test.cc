@@ -219,6 +219,10 @@ TEST(KernelBuildProgress, CountsCompileStepsAndEstimates) {
   EXPECT_EQ(p.render(t0 + seconds(100)), "kernel: 50/~100 files, 1m40s, ~1m40s left");
   p.set_phase("schedulers", t0);
   EXPECT_EQ(p.render(t0 + seconds(5)), "schedulers: 0 files, 5s");
+  BuildProgress incremental(0);
+  incremental.set_phase("kernel", t0);
+  EXPECT_EQ(incremental.render(t0 + seconds(41)),
+            "kernel: 0 files, 41s (incremental: only what changed)");
   EXPECT_EQ(format_duration(59.4), "59s");
   EXPECT_EQ(format_duration(605), "10m05s");
 }
