@@ -56,15 +56,6 @@ std::string trim_copy(std::string s) {
   return s;
 }
 
-std::string upstream_version(const std::string& release) {
-  size_t i = 0;
-  while (i < release.size() &&
-         (std::isdigit(static_cast<unsigned char>(release[i])) || release[i] == '.'))
-    ++i;
-  std::string v = release.substr(0, i);
-  while (!v.empty() && v.back() == '.') v.pop_back();
-  return v.empty() ? release : v;
-}
 
 // Lines of the log worth showing when a step fails: errors first, else the tail.
 std::string failure_excerpt(const fs::path& log) {
@@ -333,7 +324,8 @@ bool Builder::install() {
   const auto features = kernel_features(parse_kernel_config(config_text));
   const std::string release =
       trim_copy(read_text(objdir_ / "include/config/kernel.release").value_or(""));
-  const std::string version = upstream_version(release);
+  std::string version = upstream_version(release);
+  if (version.empty()) version = release;
   const std::string label = built_kernel_label(version, key_, features.sched_ext);
   std::string error;
   const auto staging = make_staging_dir(label, &error, o_.cache_root);

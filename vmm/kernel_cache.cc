@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -53,6 +54,16 @@ void get_opt(const nlohmann::json& j, const char* key, T& out) {
 }
 
 }  // namespace
+
+std::string upstream_version(const std::string& release) {
+  size_t i = 0;
+  while (i < release.size() &&
+         (std::isdigit(static_cast<unsigned char>(release[i])) || release[i] == '.'))
+    ++i;
+  std::string v = release.substr(0, i);
+  while (!v.empty() && v.back() == '.') v.pop_back();
+  return v;
+}
 
 fs::path ktstr_cache_dir() {
   if (const char* d = std::getenv("KTSTR_CACHE_DIR"); d && *d) return fs::path(d);

@@ -62,6 +62,10 @@ struct KernelInfo {
   bool virtio_console_builtin() const { return virtio_console == Tristate::kYes; }
 };
 
+/// The upstream version at the start of a kernel release:
+/// "6.12.117+deb12-cloud-amd64" → "6.12.117"; "" when it does not start with one.
+std::string upstream_version(const std::string& release);
+
 /// The ktstr cache directory: $KTSTR_CACHE_DIR, else $XDG_CACHE_HOME/ktstr, else ~/.cache/ktstr.
 std::filesystem::path ktstr_cache_dir();
 /// The kernel cache: ktstr_cache_dir()/kernels.

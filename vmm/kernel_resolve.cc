@@ -38,16 +38,6 @@ std::string read_first_line(const fs::path& p) {
   return line;
 }
 
-// "6.12.117+deb12-cloud-amd64" → "6.12.117"; "6.12.117" stays.
-std::string upstream_version(const std::string& release) {
-  size_t i = 0;
-  while (i < release.size() &&
-         (std::isdigit(static_cast<unsigned char>(release[i])) || release[i] == '.'))
-    ++i;
-  std::string v = release.substr(0, i);
-  while (!v.empty() && v.back() == '.') v.pop_back();
-  return v;
-}
 
 std::string sanitize(const std::string& s) {
   std::string out;

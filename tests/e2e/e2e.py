@@ -43,8 +43,8 @@ CASES.update({
 SIGNAL_CASES = {"sigint", "sigkill"}
 
 
-class Failure(Exception):
-    pass
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from verdict_check import Failure, run_and_check  # noqa: E402
 
 
 def log(msg):
@@ -153,27 +153,8 @@ def run_verdict_case(args, case, kernel, run_dir):
     spec_file, test, want_rc, want_verdict, patterns = CASES[case]
     spec = os.path.join(args.specs, spec_file)
     cmd = base_cmd(args, spec, kernel, run_dir)
-    log("$ " + " ".join(cmd))
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
-    except subprocess.TimeoutExpired as e:
-        reap_leftovers(qemu_only(run_dir))
-        raise Failure(f"ktstr-run did not finish in 280 s; output so far:\n{e.stdout}")
-    out = p.stdout + p.stderr
-    print(out, end="" if out.endswith("\n") else "\n")
-    log(f"exit {p.returncode} after {time.monotonic() - t0:.1f}s")
-    problems = []
-    line = re.search(rf"^(PASS|FAIL|SKIP)\S* ktstr/{re.escape(test)}\b.*$", out, re.M)
-    if not line:
-        problems.append(f"no result line for ktstr/{test}")
-    elif line.group(1) != want_verdict:
-        problems.append(f"verdict {line.group(1)}, expected {want_verdict}: {line.group(0)!r}")
-    if want_rc is not None and p.returncode != want_rc:
-        problems.append(f"exit code {p.returncode}, expected {want_rc}")
-    for pat in patterns:
-        if not re.search(pat, out):
-            problems.append(f"output lacks /{pat}/")
+    out, problems = run_and_check(cmd, test, want_rc, want_verdict, patterns, log,
+                                  on_timeout=lambda: reap_leftovers(qemu_only(run_dir)))
     if want_verdict != "SKIP":
         results = [os.path.join(d, f) for d, _, fs in os.walk(run_dir) for f in fs
                    if f == "result.json"]

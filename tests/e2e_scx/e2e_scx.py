@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 SPIN = """
 topology = "1n1l2c1t"
@@ -133,8 +132,8 @@ def check_watchdog(lo, hi):
 CHECKS = {"simple_pass": check_default_watchdog, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
 
 
-class Failure(Exception):
-    pass
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from verdict_check import Failure, run_and_check  # noqa: E402
 
 
 def log(msg):
@@ -187,26 +186,7 @@ def run_case(args, case, work):
     with open(spec_path, "w") as f:
         f.write(text)
     cmd = [args.runner, "run", spec_path, "--kernel", kernel, "--run-dir", os.path.join(work, "run"), "-v"]
-    log("$ " + " ".join(cmd))
-    t0 = time.monotonic()
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
-    except subprocess.TimeoutExpired as e:
-        raise Failure(f"ktstr-run did not finish in 280 s; output so far:\n{e.stdout}")
-    out = p.stdout + p.stderr
-    print(out, end="" if out.endswith("\n") else "\n")
-    log(f"exit {p.returncode} after {time.monotonic() - t0:.1f}s")
-    problems = []
-    line = re.search(rf"^(PASS|FAIL|SKIP)\S* ktstr/{re.escape(test)}\b.*$", out, re.M)
-    if not line:
-        problems.append(f"no result line for ktstr/{test}")
-    elif line.group(1) != want_verdict:
-        problems.append(f"verdict {line.group(1)}, expected {want_verdict}: {line.group(0)!r}")
-    if want_rc is not None and p.returncode != want_rc:
-        problems.append(f"exit code {p.returncode}, expected {want_rc}")
-    for pat in patterns:
-        if not re.search(pat, out):
-            problems.append(f"output lacks /{pat}/")
+    out, problems = run_and_check(cmd, test, want_rc, want_verdict, patterns, log)
     if case in CHECKS:
         problems += CHECKS[case](out, os.path.join(work, "run"))
     if problems:
