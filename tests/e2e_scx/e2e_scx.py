@@ -73,6 +73,12 @@ CASES = {
               {"segv": 'int main(void){*(volatile int*)0 = 1; return 0;}\n'}),
     "skip_cloud": (spec(SIMPLE, "skip_cloud"), "skip_cloud", "cloud", None, "SKIP",
                    [r"CONFIG_SCHED_CLASS_EXT", r"kernel build"], {}),
+    # Two kernels: each test runs once per kernel, named by it; sched_ext SKIPs on the prebuilt one.
+    "two_kernels": (spec(SIMPLE, "two_kernels"), "two_kernels", "both", 0, "PASS",
+                    [r"(?m)^ktstr-run: 1 test on 2 kernels \(6\.12\.117-scx-[0-9a-f]{8}, ",
+                     r"(?m)^PASS ktstr/two_kernels/kernel_6_12_117_scx ",
+                     r"(?m)^SKIP ktstr/two_kernels/kernel_6_12_117 .*\n.*CONFIG_SCHED_CLASS_EXT",
+                     r"(?m)^1 passed, 0 failed, 1 skipped"], {}),
     # The watchdog override: the stall fires at the test's timeout, not qmap's 5 s.
     "watchdog_lower": (stall_spec("watchdog_lower", 2, 10), "watchdog_lower", "scx", 1, "FAIL",
                        [r"runnable task stall", r"failed to run for"], {}),
@@ -180,12 +186,14 @@ def build_programs(progs, work):
 
 def run_case(args, case, work):
     text, test, which, want_rc, want_verdict, patterns, progs = CASES[case]
-    kernel = pick_kernel(args.runner, which)
+    # "both": the kernel dimension (--kernel twice; the spec path comes first).
+    kernels_ = ["scx", "cloud"] if which == "both" else [which]
+    kernel_args = [a for k in kernels_ for a in ("--kernel", pick_kernel(args.runner, k))]
     build_programs(progs, work)
     spec_path = os.path.join(work, f"{case}.toml")
     with open(spec_path, "w") as f:
         f.write(text)
-    cmd = [args.runner, "run", spec_path, "--kernel", kernel, "--run-dir", os.path.join(work, "run"), "-v"]
+    cmd = [args.runner, "run", spec_path, *kernel_args, "--run-dir", os.path.join(work, "run"), "-v"]
     out, problems = run_and_check(cmd, test, want_rc, want_verdict, patterns, log)
     if case in CHECKS:
         problems += CHECKS[case](out, os.path.join(work, "run"))
