@@ -225,7 +225,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   const fs::path run_root = runs_parent / run_id();
   fs::create_directories(run_root);
   std::string kernel_list = kernels.kernels[0].label;
-  for (size_t i = 1; i < kernels.kernels.size(); ++i) kernel_list += ", " + kernels.kernels[i].label;
+  for (size_t i = 1; i < kernels.kernels.size(); ++i)
+    kernel_list += ", " + kernels.kernels[i].label;
   if (kernels.kernels.size() > 1)
     kernel_list = std::to_string(kernels.kernels.size()) + " kernels (" + kernel_list + ")";
   std::cout << fmt::format("ktstr-run: {} test{} on {} ({}), runs in {}\n", selected.size(),

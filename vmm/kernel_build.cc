@@ -56,7 +56,6 @@ std::string trim_copy(std::string s) {
   return s;
 }
 
-
 // Lines of the log worth showing when a step fails: errors first, else the tail.
 std::string failure_excerpt(const fs::path& log) {
   const auto text = read_text(log).value_or("");

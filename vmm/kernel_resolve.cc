@@ -38,7 +38,6 @@ std::string read_first_line(const fs::path& p) {
   return line;
 }
 
-
 std::string sanitize(const std::string& s) {
   std::string out;
   for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
