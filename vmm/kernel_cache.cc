@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
