@@ -232,8 +232,13 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   std::cout << fmt::format("ktstr-run: {} test{} on {} ({}), runs in {}\n", selected.size(),
                            selected.size() == 1 ? "" : "s", kernel_list, accel_name(accel.accel),
                            run_root.string());
-  for (const auto& k : kernels.kernels)
+  for (const auto& k : kernels.kernels) {
     for (const auto& n : k.notes) std::cout << "ktstr-run: note: " << k.label << ": " << n << "\n";
+    if (accel.accel == Accel::kTcg && k.jump_label)
+      std::cout << "ktstr-run: note: " << k.label
+                << ": patches its code at run time (CONFIG_JUMP_LABEL), which multi-threaded TCG "
+                   "gets wrong now and then; its vCPUs share one host thread\n";
+  }
 
   int failed = 0, passed = 0, skipped = 0;
   for (size_t ki = 0; ki < kernels.kernels.size(); ++ki) {
@@ -316,6 +321,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       vm.kernel = kernel.image;
       vm.initrd = dir / "initrd.img";
       vm.kaslr = t->value_or<bool>("kaslr", true);
+      vm.tcg_single_thread = kernel.jump_label;
       vm.kargs = t->value_or<std::vector<std::string>>("kargs", {});
       vm.channel =
           kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
@@ -351,6 +357,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                         {"overlay_bytes", stats.overlay_bytes},
                         {"overlay_build_ms", stats.overlay_build_ms}}},
                       {"outcome", to_json(outcome)}};
+      if (accel.accel == Accel::kTcg)
+        sidecar["tcg_threads"] = vm.tcg_single_thread ? "single" : "multi";
       std::ofstream(dir / "result.json") << sidecar.dump(2) << "\n";
       std::error_code ec;
       fs::remove(vm.initrd, ec);  // large and reproducible

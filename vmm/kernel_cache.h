@@ -57,7 +57,11 @@ struct KernelInfo {
   bool sched_ext = false;                   ///< the kernel can load sched_ext schedulers
   Tristate virtio_console = Tristate::kNo;  ///< y: virtio-serial channel; else serial fallback
   bool config_known = false;                ///< features come from a config (else assumed absent)
-  std::vector<std::string> notes;           ///< warnings for the run header (e.g. serial fallback)
+  /// CONFIG_JUMP_LABEL=y (or unknown): the kernel patches its code while all
+  /// CPUs run, which QEMU 7.2's multi-threaded TCG gets wrong now and then
+  /// ("Oops: int3" at a static-key site), so such kernels get one TCG thread.
+  bool jump_label = true;
+  std::vector<std::string> notes;  ///< warnings for the run header (e.g. serial fallback)
   /// True when the virtio console is built in, so the fast channel works without modules.
   bool virtio_console_builtin() const { return virtio_console == Tristate::kYes; }
 };

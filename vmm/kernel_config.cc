@@ -262,6 +262,7 @@ KernelFeatures kernel_features(const KernelConfig& config) {
   f.virtio_pci = config.enabled("VIRTIO_PCI");
   f.btf = config.enabled("DEBUG_INFO_BTF");
   f.ikconfig = config.tristate("IKCONFIG") == Tristate::kYes;
+  f.jump_label = config.enabled("JUMP_LABEL");
   return f;
 }
 

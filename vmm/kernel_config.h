@@ -44,6 +44,7 @@ struct KernelFeatures {
   bool virtio_pci = false;                  ///< CONFIG_VIRTIO_PCI=y
   bool btf = false;                         ///< CONFIG_DEBUG_INFO_BTF=y
   bool ikconfig = false;                    ///< the config is embedded in the image
+  bool jump_label = false;                  ///< CONFIG_JUMP_LABEL=y: code patched at run time
 };
 
 /// Derives the features from a config.

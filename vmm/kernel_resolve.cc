@@ -127,6 +127,7 @@ KernelInfo describe_user_kernel(const fs::path& input, std::string* error) {
     info.config_known = true;
     info.sched_ext = f.sched_ext;
     info.virtio_console = f.virtio_console;
+    info.jump_label = f.jump_label;
   } else {
     info.notes.push_back("no config found for " + input.string() +
                          " (put it next to the image as `config`, or build with "

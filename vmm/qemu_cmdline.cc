@@ -276,8 +276,9 @@ QemuCommand build_qemu_command(const VmConfig& config) {
     // the agent's topology report catches any mismatch).
     add({"-cpu", "host"});
   } else {
-    // One host thread per vCPU instead of one for all.
-    add({"-accel", "tcg,thread=multi"});
+    // One host thread per vCPU instead of one for all, unless the kernel
+    // patches its code at run time (VmConfig::tcg_single_thread).
+    add({"-accel", config.tcg_single_thread ? "tcg,thread=single" : "tcg,thread=multi"});
     // Intel vendor: with TCG's default AMD model SMT siblings are hidden and
     // dies do not split the L3, so the declared topology would not appear.
     add({"-cpu", "max,vendor=GenuineIntel"});

@@ -27,6 +27,9 @@ struct VmConfig {
   ChannelKind channel = ChannelKind::kVirtioSerial;
   std::filesystem::path run_dir;  ///< per-test directory: sockets, console log
   bool kaslr = true;
+  /// TCG only: all vCPUs on one host thread (thread=single) instead of one
+  /// thread each. For kernels that patch code at run time (KernelInfo::jump_label).
+  bool tcg_single_thread = false;
   int console_loglevel = 4;  ///< printk level on ttyS0: 4 = errors and worse (fast); 7 to debug
   std::string qemu_binary = "qemu-system-x86_64";
 };

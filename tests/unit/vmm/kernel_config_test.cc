@@ -44,6 +44,8 @@ TEST(KernelConfig, Features) {
   EXPECT_TRUE(f.virtio_pci);
   EXPECT_FALSE(f.btf);
   EXPECT_FALSE(f.ikconfig);
+  EXPECT_FALSE(f.jump_label);
+  EXPECT_TRUE(kernel_features(parse_kernel_config("CONFIG_JUMP_LABEL=y\n")).jump_label);
 }
 
 TEST(KernelConfig, FragmentKeepsReasons) {

@@ -54,6 +54,16 @@ TEST(MemoryMibFor, TakesTheLargestOfCpusFloorAndRequest) {
   EXPECT_EQ(memory_mib_for(shape(1, 4, 4, 2), 4096), 4096);
 }
 
+TEST(QemuCommand, OneTcgThreadForKernelsThatPatchCode) {
+  VmConfig c = config_for(shape(1, 2, 2, 1));
+  c.tcg_single_thread = true;
+  QemuCommand cmd = build_qemu_command(c);
+  ASSERT_TRUE(cmd.ok()) << cmd.error;
+  EXPECT_EQ(arg_after(cmd.argv, "-accel"), "tcg,thread=single");
+  c.accel = Accel::kKvm;  // KVM runs vCPUs on their own threads regardless
+  EXPECT_EQ(arg_after(build_qemu_command(c).argv, "-accel"), "kvm");
+}
+
 TEST(QemuCommand, ExactArgvFor1n2l2c1t) {
   QemuCommand cmd = build_qemu_command(config_for(shape(1, 2, 2, 1)));
   ASSERT_TRUE(cmd.ok()) << cmd.error;
