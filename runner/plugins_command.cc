@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "runner/exit_codes.h"
 #include "runner/plugin_loader.h"
+#include "runner/spec_loader.h"
 
 namespace ktstr {
 namespace fs = std::filesystem;
@@ -57,7 +60,21 @@ int run_plugins_command(const PluginsOptions& options, std::ostream& out, std::o
   std::error_code ec;
   const fs::path cwd = fs::current_path(ec);
   const std::vector<fs::path> cli_dirs(options.plugin_path.begin(), options.plugin_path.end());
-  const auto dirs = plugin_search_dirs(cwd, {}, cli_dirs, std::getenv("KTSTR_PLUGIN_PATH"));
+  // The nearest ktstr.toml's [run] plugin_path counts as it does for `check` and `run`.
+  std::vector<fs::path> project_dirs;
+  if (const fs::path project = find_project_file(cwd); !project.empty()) {
+    std::ifstream in(project);
+    std::stringstream text;
+    text << in.rdbuf();
+    Diagnostics diags;
+    if (auto doc = parse_toml(display_path(project), text.str(), diags))
+      project_dirs = project_plugin_path(*doc);
+    else
+      err << "ktstr-run: warning: " << display_path(project)
+          << " does not parse; its [run] plugin_path is ignored (`ktstr-run check` says why)\n";
+  }
+  const auto dirs =
+      plugin_search_dirs(cwd, project_dirs, cli_dirs, std::getenv("KTSTR_PLUGIN_PATH"));
   nlohmann::json all = nlohmann::json::array();
   int code = kExitOk;
   bool first = true;

@@ -139,32 +139,46 @@ SpecSet load_specs(const std::vector<std::string>& paths, Diagnostics& diags) {
   for (const auto& file : discover_spec_files(paths, diags)) {
     auto doc = load_one(file, /*is_project=*/false, set, diags);
     if (!doc) continue;
-    // Nearest ktstr.toml at or above the spec's directory.
     std::error_code ec;
-    fs::path dir = fs::absolute(file, ec).lexically_normal().parent_path();
     int index = -1;
-    for (fs::path d = dir;; d = d.parent_path()) {
-      const fs::path candidate = d / kProjectFile;
-      if (fs::exists(candidate, ec)) {
-        auto it = project_index.find(candidate);
-        if (it != project_index.end()) {
-          index = it->second;
-        } else {
-          auto proj = load_one(candidate, /*is_project=*/true, set, diags);
-          if (proj) {
-            index = static_cast<int>(set.projects.size());
-            set.projects.push_back(std::move(*proj));
-          }
-          project_index[candidate] = index;
+    const fs::path candidate =
+        find_project_file(fs::absolute(file, ec).lexically_normal().parent_path());
+    if (!candidate.empty()) {
+      auto it = project_index.find(candidate);
+      if (it != project_index.end()) {
+        index = it->second;
+      } else {
+        auto proj = load_one(candidate, /*is_project=*/true, set, diags);
+        if (proj) {
+          index = static_cast<int>(set.projects.size());
+          set.projects.push_back(std::move(*proj));
         }
-        break;
+        project_index[candidate] = index;
       }
-      if (d == d.root_path() || d.empty()) break;
     }
     set.specs.push_back(std::move(*doc));
     set.project_of.push_back(index);
   }
   return set;
+}
+
+fs::path find_project_file(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::path d = dir;; d = d.parent_path()) {
+    const fs::path candidate = d / kProjectFile;
+    if (fs::exists(candidate, ec)) return candidate;
+    if (d == d.root_path() || d.empty()) return {};
+  }
+}
+
+std::vector<fs::path> project_plugin_path(const TomlDocument& project) {
+  std::vector<fs::path> dirs;
+  const fs::path pdir = fs::absolute(fs::path(project.file)).parent_path();
+  if (project.root.contains("run") && project.root["run"].is_object() &&
+      project.root["run"].contains("plugin_path") && project.root["run"]["plugin_path"].is_array())
+    for (const auto& d : project.root["run"]["plugin_path"])
+      if (d.is_string()) dirs.push_back(pdir / d.get<std::string>());
+  return dirs;
 }
 
 }  // namespace ktstr

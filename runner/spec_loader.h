@@ -35,4 +35,10 @@ SpecSet load_specs(const std::vector<std::string>& paths, Diagnostics& diags);
 /// lies below it, else as given.
 std::string display_path(const std::filesystem::path& p);
 
+/// The nearest ktstr.toml in `dir` or above it; "" when there is none.
+std::filesystem::path find_project_file(const std::filesystem::path& dir);
+
+/// A project file's [run] plugin_path, each entry relative to the file's directory.
+std::vector<std::filesystem::path> project_plugin_path(const TomlDocument& project);
+
 }  // namespace ktstr

@@ -30,15 +30,9 @@ void check_plugins(LoadedSpecs& out, const SpecOptions& options) {
     fs::path spec_dir = fs::absolute(fs::path(plugin->origin.pos.known() ? plugin->origin.pos.file
                                                                          : set.specs[f].file))
                             .parent_path();
-    std::vector<fs::path> project_dirs;
     const int proj = set.project_of[f];
-    if (proj >= 0) {
-      const auto& pdoc = set.projects[proj];
-      const fs::path pdir = fs::absolute(fs::path(pdoc.file)).parent_path();
-      if (pdoc.root.contains("run") && pdoc.root["run"].contains("plugin_path"))
-        for (const auto& d : pdoc.root["run"]["plugin_path"])
-          if (d.is_string()) project_dirs.push_back(pdir / d.get<std::string>());
-    }
+    const std::vector<fs::path> project_dirs =
+        proj >= 0 ? project_plugin_path(set.projects[proj]) : std::vector<fs::path>{};
     auto dirs = plugin_search_dirs(spec_dir, project_dirs, cli, std::getenv("KTSTR_PLUGIN_PATH"));
     auto lookup = resolve_plugin(plugin->value.get<std::string>(), spec_dir, dirs);
     if (!lookup.ok()) {

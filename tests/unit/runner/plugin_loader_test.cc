@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "runner/plugins_command.h"
+#include "spec_test_dir.h"
 
 namespace ktstr {
 namespace {
@@ -249,6 +250,27 @@ TEST(PluginsCommand, JsonListsScenariosAndErrors) {
   EXPECT_GT(j["plugins"][0]["scenarios"][0]["line"].get<int>(), 0);
   EXPECT_EQ(j["plugins"][1]["kind"], "abi-mismatch");
   EXPECT_EQ(j["plugins"][1]["abi"], 999);
+}
+
+TEST(PluginsCommand, UsesTheProjectPluginPath) {
+  testing::SpecTestDir dir;
+  dir.write("ktstr.toml", "[run]\nplugin_path = [\"" + kDir.string() + "\"]\n");
+  dir.write("sub/x.toml", "");
+  const auto old = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path("sub"));  // the nearest ktstr.toml is one level up
+  PluginsOptions opt;
+  opt.plugins = {"test_hidden"};
+  std::ostringstream out, err;
+  const int code = run_plugins_command(opt, out, err);
+  EXPECT_EQ(code, 0) << err.str();
+  EXPECT_NE(out.str().find("hidden_two"), std::string::npos);
+
+  dir.write("ktstr.toml", "[run\nplugin_path = 3\n");  // does not parse
+  std::ostringstream out2, err2;
+  EXPECT_EQ(run_plugins_command(opt, out2, err2), 2);
+  EXPECT_NE(err2.str().find("ktstr.toml does not parse"), std::string::npos) << err2.str();
+  EXPECT_NE(err2.str().find("plugin 'test_hidden' not found"), std::string::npos) << err2.str();
+  std::filesystem::current_path(old);
 }
 
 }  // namespace
