@@ -502,6 +502,23 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
   return true;
 }
 
+std::string SchedulerLifecycle::watchdog_summary() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::ostringstream s;
+  if (watchdog_.is_null()) return "watchdog: the scheduler's own timeout";
+  s << "watchdog: ";
+  const double want = watchdog_.value("requested_s", 0.0);
+  if (watchdog_.value("applied", false)) {
+    s << want << " s (watchdog_timeout_s, written after the attach; the scheduler asked for "
+      << watchdog_.value("scheduler_s", 0.0) << " s; in force from the kernel's first check, "
+      << watchdog_.value("first_check_s", 0.0) << " s after the attach)";
+  } else {
+    s << "the scheduler's own (watchdog_timeout_s = " << want
+      << " was not applied: " << watchdog_.value("error", std::string()) << ")";
+  }
+  return s.str();
+}
+
 bool SchedulerLifecycle::apply_watchdog(std::string& error) {
   if (!spec_.watchdog_timeout_s) return true;
   const double want = *spec_.watchdog_timeout_s;
@@ -632,6 +649,7 @@ void SchedulerLifecycle::finish(ScenarioOutcome& outcome) {
   }
   SchedExtExit e = describe_exit(kind, who + ": " + reason);
   for (const auto& p : problems) e.reason += "; " + p;
+  if (e.kind.find("stall") != std::string::npos) e.reason += "; " + watchdog_summary();
   outcome.verdict = "fail";
   // The scheduler's failure comes first: it usually explains the scenario's.
   std::vector<std::string> details = {e.reason};

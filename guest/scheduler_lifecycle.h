@@ -104,6 +104,8 @@ class SchedulerLifecycle {
   /// Applies spec_.watchdog_timeout_s after the attach. False (with `error`)
   /// only when it failed and the spec asked for it explicitly.
   bool apply_watchdog(std::string& error);
+  /// One line on the watchdog in force, for a stall's reason.
+  std::string watchdog_summary() const;
 
   SchedulerSpec spec_;
   ScenarioHost& host_;

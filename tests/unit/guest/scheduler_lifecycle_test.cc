@@ -364,5 +364,31 @@ TEST_F(WatchdogLifecycleTest, TheBuiltInDefaultOnlyWarns) {
   EXPECT_TRUE(warned);
 }
 
+TEST_F(WatchdogLifecycleTest, AStallSaysWhichWatchdogWasInForce) {
+  const std::string bin =
+      script("stall.sh",
+             "echo fake > \"$O\"; echo enabled > \"$S\"\n"
+             "sleep 0.4\n"
+             "printf '%s\\n' '3,10,200,-;sched_ext: BPF scheduler \"fake\" disabled (runnable task "
+             "stall)' "
+             "'3,11,201,-;sched_ext: fake: ktstr-worker[47] failed to run for 2.700s' >> \"$K\"\n"
+             "echo disabled > \"$S\"\nexit 0\n");
+  SchedulerSpec s = spec(bin);
+  s.watchdog_timeout_s = 2;
+  SchedulerLifecycle l(s, host_, wd_options());
+  ScenarioOutcome o;
+  ASSERT_TRUE(l.start(o)) << all(o);
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  l.finish(o);
+  EXPECT_EQ(o.verdict, "fail");
+  ASSERT_FALSE(o.details.empty());
+  EXPECT_NE(o.details[0].find("failed to run for 2.700s"), std::string::npos) << o.details[0];
+  EXPECT_NE(o.details[0].find("watchdog: 2 s (watchdog_timeout_s, written after the attach; the "
+                              "scheduler asked for 5 s; in force from the kernel's first check, "
+                              "2.5 s after the attach)"),
+            std::string::npos)
+      << o.details[0];
+}
+
 }  // namespace
 }  // namespace ktstr
