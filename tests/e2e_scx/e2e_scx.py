@@ -92,27 +92,38 @@ def stall_seconds(out):
     return int(m.group(1)) + int(m.group(2)) / 1000 if m else None
 
 
-def watchdogs(run_dir):
-    """outcome.result.data.scheduler.watchdog of every result.json under run_dir."""
+def schedulers(run_dir):
+    """outcome.result.data.scheduler of every result.json under run_dir."""
     found = []
     for d, _, files in os.walk(run_dir):
         if "result.json" in files:
             with open(os.path.join(d, "result.json")) as f:
                 res = json.load(f)
             data = ((res.get("outcome") or {}).get("result") or {}).get("data") or {}
-            found.append(data.get("scheduler", {}).get("watchdog"))
+            found.append(data.get("scheduler") or {})
     return found
 
 
-def check_default_watchdog(out, run_dir):
-    """The built-in 4 s replaced scx_simple's 30 s (and the check-in was moved)."""
-    ws = watchdogs(run_dir)
-    if not ws:
+def watchdogs(run_dir):
+    return [s.get("watchdog") for s in schedulers(run_dir)]
+
+
+def check_simple(out, run_dir):
+    """scx_simple was attached as "simple", sched_ext is disabled afterwards, and
+    the built-in 4 s watchdog replaced scx_simple's 30 s (the check-in moved)."""
+    found = schedulers(run_dir)
+    if not found:
         return ["no result.json"]
-    w = ws[0] or {}
+    s = found[0]
+    problems = []
+    if s.get("ops") != "simple" or s.get("last_state") != "disabled":
+        problems.append(f"ops {s.get('ops')!r}, state afterwards {s.get('last_state')!r}: "
+                        "expected 'simple' and 'disabled'")
+    w = s.get("watchdog") or {}
     want = {"applied": True, "requested_s": 4, "scheduler_s": 30, "moved_check_in": True}
-    bad = {k: w.get(k) for k, v in want.items() if w.get(k) != v}
-    return [f"watchdog {w}: expected {want}"] if bad else []
+    if any(w.get(k) != v for k, v in want.items()):
+        problems.append(f"watchdog {w}: expected {want}")
+    return problems
 
 
 def check_watchdog(lo, hi):
@@ -135,7 +146,7 @@ def check_watchdog(lo, hi):
     return check
 
 
-CHECKS = {"simple_pass": check_default_watchdog, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
+CHECKS = {"simple_pass": check_simple, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
