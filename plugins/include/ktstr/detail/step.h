@@ -64,49 +64,38 @@ struct Step {
 
   /// Helpers for the common steps.
   static Step set_cpuset_at(double at, std::string cgroup, std::string cpuset) {
-    Step s;
-    s.at = at;
-    s.op = Op::set_cpuset;
-    s.cgroup = std::move(cgroup);
+    Step s = make(at, Op::set_cpuset, std::move(cgroup));
     s.cpuset = std::move(cpuset);
     return s;
   }
   static Step clear_cpuset_at(double at, std::string cgroup) {
-    Step s;
-    s.at = at;
-    s.op = Op::clear_cpuset;
-    s.cgroup = std::move(cgroup);
-    return s;
+    return make(at, Op::clear_cpuset, std::move(cgroup));
   }
   static Step set_affinity_at(double at, std::string cgroup, std::string affinity) {
-    Step s;
-    s.at = at;
-    s.op = Op::set_affinity;
-    s.cgroup = std::move(cgroup);
+    Step s = make(at, Op::set_affinity, std::move(cgroup));
     s.affinity = std::move(affinity);
     return s;
   }
   static Step add_cgroup_at(double at, CgroupDef def) {
-    Step s;
-    s.at = at;
-    s.op = Op::add_cgroup;
-    s.cgroup = def.name;
+    Step s = make(at, Op::add_cgroup, def.name);
     s.def = std::move(def);
     return s;
   }
   static Step remove_cgroup_at(double at, std::string cgroup) {
-    Step s;
-    s.at = at;
-    s.op = Op::remove_cgroup;
-    s.cgroup = std::move(cgroup);
-    return s;
+    return make(at, Op::remove_cgroup, std::move(cgroup));
   }
   static Step move_tasks_at(double at, std::string from, std::string to) {
+    Step s = make(at, Op::move_tasks, std::move(from));
+    s.target = std::move(to);
+    return s;
+  }
+
+ private:
+  static Step make(double at, Op op, std::string cgroup) {
     Step s;
     s.at = at;
-    s.op = Op::move_tasks;
-    s.cgroup = std::move(from);
-    s.target = std::move(to);
+    s.op = op;
+    s.cgroup = std::move(cgroup);
     return s;
   }
 };
