@@ -168,6 +168,10 @@ def run_verdict_case(args, case, kernel, run_dir):
                                 f"expected {want_verdict}")
             if case.startswith("topo_"):
                 problems += check_topology(case[len("topo_"):], rj)
+                # Debian's kernels have jump labels: one TCG thread (docs/vm.md).
+                if rj.get("accel") == "tcg" and rj.get("tcg_threads") != "single":
+                    problems.append(f"tcg_threads {rj.get('tcg_threads')!r}, expected 'single' "
+                                    "for a kernel with CONFIG_JUMP_LABEL")
     try:
         check_no_orphans(run_dir)
     except Failure as e:

@@ -92,16 +92,20 @@ def stall_seconds(out):
     return int(m.group(1)) + int(m.group(2)) / 1000 if m else None
 
 
-def schedulers(run_dir):
-    """outcome.result.data.scheduler of every result.json under run_dir."""
+def results(run_dir):
+    """Every result.json under run_dir."""
     found = []
     for d, _, files in os.walk(run_dir):
         if "result.json" in files:
             with open(os.path.join(d, "result.json")) as f:
-                res = json.load(f)
-            data = ((res.get("outcome") or {}).get("result") or {}).get("data") or {}
-            found.append(data.get("scheduler") or {})
+                found.append(json.load(f))
     return found
+
+
+def schedulers(run_dir):
+    """outcome.result.data.scheduler of every result.json under run_dir."""
+    return [(((r.get("outcome") or {}).get("result") or {}).get("data") or {}).get("scheduler") or {}
+            for r in results(run_dir)]
 
 
 def watchdogs(run_dir):
@@ -123,6 +127,10 @@ def check_simple(out, run_dir):
     want = {"applied": True, "requested_s": 4, "scheduler_s": 30, "moved_check_in": True}
     if any(w.get(k) != v for k, v in want.items()):
         problems.append(f"watchdog {w}: expected {want}")
+    # Our kernel has no jump labels: one host thread per vCPU (docs/vm.md).
+    threads = results(run_dir)[0].get("tcg_threads")
+    if threads not in (None, "multi"):
+        problems.append(f"tcg_threads {threads!r} on the sched_ext kernel, expected 'multi'")
     return problems
 
 

@@ -83,6 +83,12 @@ TEST(KernelCache, InstallIsAtomicAndReadable) {
   EXPECT_EQ(info.config, e.dir / "config");
   EXPECT_TRUE(info.vmlinux.empty());
   EXPECT_TRUE(info.virtio_console_builtin());
+  EXPECT_FALSE(info.jump_label);  // its config has no CONFIG_JUMP_LABEL=y
+
+  write_file(e.dir / "config", "CONFIG_JUMP_LABEL=y\n");
+  EXPECT_TRUE(kernel_info(*found).jump_label);
+  fs::remove(e.dir / "config");
+  EXPECT_TRUE(kernel_info(*found).jump_label);  // unknown: assume it patches code
 }
 
 TEST(KernelCache, SecondInstallOfSameLabelKeepsTheFirst) {
