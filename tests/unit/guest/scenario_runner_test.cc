@@ -156,6 +156,9 @@ TEST_F(ScenarioRunnerTest, AnExceptionIsAFailWithItsText) {
 }
 
 TEST_F(ScenarioRunnerTest, ASegfaultIsAFailNamingTheSignalAndTheAgentSurvives) {
+#ifdef KTSTR_SANITIZE
+  GTEST_SKIP() << "under ASan/UBSan the plugin's null store ends in exit 1 before any SIGSEGV";
+#endif
   ScenarioOutcome o = run_plugin(kScenarios, "segfaults");
   EXPECT_EQ(o.verdict, "fail");
   EXPECT_NE(joined(o.details).find("scenario 'segfaults' of plugin"), std::string::npos);
