@@ -249,7 +249,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         &lock_error);
     KernelFacts kernel_facts;
     if (kernel.sched_ext) {
-      kernel_facts.hz = read_config_hz(kernel.config);
+      kernel_facts.hz = kernel.hz;
       if (!kernel.system_map.empty())
         kernel_facts.symbols = read_system_map(kernel.system_map, agent_kernel_symbols());
     }

@@ -179,8 +179,13 @@ KernelInfo kernel_info(const KernelEntry& entry) {
                         : entry.meta.virtio_console == "m" ? Tristate::kModule
                                                            : Tristate::kNo;
   info.config_known = !info.config.empty();
-  if (info.config_known)
-    if (auto c = load_kernel_config(info.config)) info.jump_label = kernel_features(*c).jump_label;
+  if (info.config_known) {
+    if (auto c = load_kernel_config(info.config)) {
+      const KernelFeatures f = kernel_features(*c);
+      info.jump_label = f.jump_label;
+      info.hz = f.hz;
+    }
+  }
   if (!info.virtio_console_builtin())
     info.notes.push_back("kernel " + info.label +
                          " has no built-in virtio console: the agent uses the serial channel");

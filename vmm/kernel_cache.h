@@ -61,6 +61,7 @@ struct KernelInfo {
   /// CPUs run, which QEMU 7.2's multi-threaded TCG gets wrong now and then
   /// ("Oops: int3" at a static-key site), so such kernels get one TCG thread.
   bool jump_label = true;
+  unsigned hz = 0;                 ///< CONFIG_HZ from the config (0 = unknown)
   std::vector<std::string> notes;  ///< warnings for the run header (e.g. serial fallback)
   /// True when the virtio console is built in, so the fast channel works without modules.
   bool virtio_console_builtin() const { return virtio_console == Tristate::kYes; }

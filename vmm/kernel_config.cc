@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -263,6 +264,10 @@ KernelFeatures kernel_features(const KernelConfig& config) {
   f.btf = config.enabled("DEBUG_INFO_BTF");
   f.ikconfig = config.tristate("IKCONFIG") == Tristate::kYes;
   f.jump_label = config.enabled("JUMP_LABEL");
+  const std::string hz = config.value("HZ");
+  unsigned v = 0;
+  const auto r = std::from_chars(hz.data(), hz.data() + hz.size(), v);
+  if (r.ec == std::errc{} && r.ptr == hz.data() + hz.size() && v > 0 && v <= 100000) f.hz = v;
   return f;
 }
 

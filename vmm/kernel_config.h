@@ -45,6 +45,7 @@ struct KernelFeatures {
   bool btf = false;                         ///< CONFIG_DEBUG_INFO_BTF=y
   bool ikconfig = false;                    ///< the config is embedded in the image
   bool jump_label = false;                  ///< CONFIG_JUMP_LABEL=y: code patched at run time
+  unsigned hz = 0;                          ///< CONFIG_HZ (0 = unset or not a number)
 };
 
 /// Derives the features from a config.

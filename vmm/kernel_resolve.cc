@@ -128,6 +128,7 @@ KernelInfo describe_user_kernel(const fs::path& input, std::string* error) {
     info.sched_ext = f.sched_ext;
     info.virtio_console = f.virtio_console;
     info.jump_label = f.jump_label;
+    info.hz = f.hz;
   } else {
     info.notes.push_back("no config found for " + input.string() +
                          " (put it next to the image as `config`, or build with "

@@ -4,8 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "vmm/kernel_config.h"
-
 namespace ktstr {
 
 const std::set<std::string>& agent_kernel_symbols() {
@@ -44,17 +42,6 @@ std::map<std::string, std::uint64_t> read_system_map(const std::filesystem::path
   std::ostringstream s;
   s << in.rdbuf();
   return parse_system_map(s.str(), names);
-}
-
-unsigned read_config_hz(const std::filesystem::path& config) {
-  if (config.empty()) return 0;
-  auto c = load_kernel_config(config);
-  if (!c) return 0;
-  const std::string v = c->value("HZ");
-  unsigned hz = 0;
-  const auto r = std::from_chars(v.data(), v.data() + v.size(), hz);
-  if (r.ec != std::errc{} || r.ptr != v.data() + v.size() || hz == 0 || hz > 100000) return 0;
-  return hz;
 }
 
 }  // namespace ktstr

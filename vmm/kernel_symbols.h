@@ -1,5 +1,6 @@
 // Facts about a kernel that the guest agent cannot find out by itself, read on
-// the host from the kernel's files: a few System.map addresses and CONFIG_HZ.
+// the host from the kernel's files: a few System.map addresses. (CONFIG_HZ
+// comes with the other config features: KernelInfo::hz.)
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,5 @@ std::map<std::string, std::uint64_t> parse_system_map(std::string_view text,
 /// The same from a file; empty when it cannot be read.
 std::map<std::string, std::uint64_t> read_system_map(const std::filesystem::path& path,
                                                      const std::set<std::string>& names);
-
-/// CONFIG_HZ from a .config file; 0 when unknown.
-unsigned read_config_hz(const std::filesystem::path& config);
 
 }  // namespace ktstr

@@ -84,6 +84,10 @@ TEST(KernelCache, InstallIsAtomicAndReadable) {
   EXPECT_TRUE(info.vmlinux.empty());
   EXPECT_TRUE(info.virtio_console_builtin());
   EXPECT_FALSE(info.jump_label);  // its config has no CONFIG_JUMP_LABEL=y
+  EXPECT_EQ(info.hz, 0u);
+
+  write_file(e.dir / "config", "CONFIG_HZ=250\n");
+  EXPECT_EQ(kernel_info(*found).hz, 250u);
 
   write_file(e.dir / "config", "CONFIG_JUMP_LABEL=y\n");
   EXPECT_TRUE(kernel_info(*found).jump_label);

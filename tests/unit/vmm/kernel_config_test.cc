@@ -48,6 +48,17 @@ TEST(KernelConfig, Features) {
   EXPECT_TRUE(kernel_features(parse_kernel_config("CONFIG_JUMP_LABEL=y\n")).jump_label);
 }
 
+TEST(KernelConfig, HzFromTheConfig) {
+  auto hz = [](const char* text) { return kernel_features(parse_kernel_config(text)).hz; };
+  EXPECT_EQ(hz("CONFIG_HZ_250=y\nCONFIG_HZ=250\n"), 250u);
+  EXPECT_EQ(hz("CONFIG_HZ=1000\n"), 1000u);
+  EXPECT_EQ(hz("# CONFIG_HZ is not set\n"), 0u);
+  EXPECT_EQ(hz("CONFIG_HZ=abc\n"), 0u);
+  EXPECT_EQ(hz("CONFIG_HZ=0\n"), 0u);
+  EXPECT_EQ(hz("CONFIG_HZ=250x\n"), 0u);
+  EXPECT_EQ(hz(""), 0u);
+}
+
 TEST(KernelConfig, FragmentKeepsReasons) {
   const auto frag = parse_config_fragment(
       "# header\n\n# BTF for CO-RE.\nCONFIG_DEBUG_INFO_BTF=y\n# off on purpose\n# "

@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
-#include "kernel_test_util.h"
-
 namespace ktstr {
 namespace {
 
@@ -39,22 +35,6 @@ TEST(KernelSymbols, SurvivesGarbage) {
   for (const char* g : garbage)
     EXPECT_TRUE(parse_system_map(g, agent_kernel_symbols()).empty()) << g;
   EXPECT_TRUE(read_system_map("/nonexistent/System.map", agent_kernel_symbols()).empty());
-}
-
-TEST(KernelSymbols, ReadsHzFromTheConfig) {
-  testing::TempDir dir;
-  auto write = [&](const std::string& text) {
-    std::ofstream(dir.path() / "config") << text;
-    return read_config_hz(dir.path() / "config");
-  };
-  EXPECT_EQ(write("CONFIG_HZ_250=y\nCONFIG_HZ=250\n"), 250u);
-  EXPECT_EQ(write("CONFIG_HZ=1000\n"), 1000u);
-  EXPECT_EQ(write("# CONFIG_HZ is not set\n"), 0u);
-  EXPECT_EQ(write("CONFIG_HZ=abc\n"), 0u);
-  EXPECT_EQ(write("CONFIG_HZ=0\n"), 0u);
-  EXPECT_EQ(write("CONFIG_HZ=250x\n"), 0u);
-  EXPECT_EQ(read_config_hz(""), 0u);
-  EXPECT_EQ(read_config_hz(dir.path() / "missing"), 0u);
 }
 
 }  // namespace
