@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,7 +43,7 @@ SIGNAL_CASES = {"sigint", "sigkill"}
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from verdict_check import Failure, run_and_check  # noqa: E402
+from verdict_check import Failure, run_and_check, run_in  # noqa: E402
 
 
 def log(msg):
@@ -253,23 +252,10 @@ def main():
         return 1
     os.makedirs(args.work, exist_ok=True)
     run_dir = tempfile.mkdtemp(prefix="ke2e-", dir=args.work)
-    ok = False
-    try:
-        log(f"case {args.case} on kernel {kernel}, run dir {run_dir}")
-        if args.case in SIGNAL_CASES:
-            run_signal_case(args, args.case, kernel, run_dir)
-        else:
-            run_verdict_case(args, args.case, kernel, run_dir)
-        ok = True
-    except Failure as e:
-        log(f"FAIL {args.case}: {e}")
-    finally:
-        if ok and not args.keep:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        else:
-            log(f"run directory kept: {run_dir}")
-    log(f"{'PASS' if ok else 'FAIL'} {args.case}")
-    return 0 if ok else 1
+    log(f"case {args.case} on kernel {kernel}, run dir {run_dir}")
+    case_fn = run_signal_case if args.case in SIGNAL_CASES else run_verdict_case
+    return run_in(run_dir, args.case, args.keep,
+                  lambda: case_fn(args, args.case, kernel, run_dir), log)
 
 
 if __name__ == "__main__":

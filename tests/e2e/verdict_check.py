@@ -1,6 +1,7 @@
 """Shared by the e2e drivers (tests/e2e/e2e.py, tests/e2e_scx/e2e_scx.py):
 run one `ktstr-run` command and check its verdict line, exit code and output."""
 import re
+import shutil
 import subprocess
 import time
 
@@ -35,3 +36,21 @@ def run_and_check(cmd, test, want_rc, want_verdict, patterns, log, timeout=280, 
         if not re.search(pat, out):
             problems.append(f"output lacks /{pat}/")
     return out, problems
+
+
+def run_in(run_dir, case, keep, body, log):
+    """Runs body(); removes run_dir when it passed (unless keep), else keeps it
+    and says where. Returns the exit status: 0 pass, 1 fail."""
+    ok = False
+    try:
+        body()
+        ok = True
+    except Failure as e:
+        log(f"FAIL {case}: {e}")
+    finally:
+        if ok and not keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            log(f"run directory kept: {run_dir}")
+    log(f"{'PASS' if ok else 'FAIL'} {case}")
+    return 0 if ok else 1

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -158,7 +157,7 @@ CHECKS = {"simple_pass": check_simple, "watchdog_lower": check_watchdog(2.0, 4.5
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from verdict_check import Failure, run_and_check  # noqa: E402
+from verdict_check import Failure, run_and_check, run_in  # noqa: E402
 
 
 def log(msg):
@@ -230,19 +229,7 @@ def main():
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     work = tempfile.mkdtemp(prefix=f"scx-{args.case}-", dir=args.work)
-    ok = False
-    try:
-        run_case(args, args.case, work)
-        ok = True
-        log(f"{args.case}: ok")
-    except Failure as e:
-        log(f"{args.case}: FAILED: {e}")
-    finally:
-        if ok and not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            log(f"kept {work}")
-    return 0 if ok else 1
+    return run_in(work, args.case, args.keep, lambda: run_case(args, args.case, work), log)
 
 
 if __name__ == "__main__":
