@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runner/source_pos.h"
@@ -54,6 +55,27 @@ class SourceCache {
  private:
   std::map<std::string, std::vector<std::string>> lines_;
 };
+
+/// The widest source excerpt shown under a message, in columns; longer lines
+/// are cut around the caret and marked with "...".
+inline constexpr size_t kMaxExcerptColumns = 160;
+/// The longest message, note or help printed, in bytes; longer ones keep their
+/// start and end with the middle cut out.
+inline constexpr size_t kMaxMessageBytes = 1024;
+
+/// A source line prepared for display under a message.
+struct Excerpt {
+  std::string text;    ///< printable: control and non-UTF-8 bytes shown as '?'
+  int caret_col = 1;   ///< 1-based column of the caret within `text`
+  int caret_span = 1;  ///< caret width in columns
+};
+
+/// At most kMaxExcerptColumns of `line` around column `col` (1-based), with the
+/// caret moved to match.
+Excerpt make_excerpt(std::string_view line, int col, int span);
+
+/// `message` with control bytes escaped (\n, \x1b) and cut to kMaxMessageBytes.
+std::string cap_message(std::string_view message);
 
 /// How to render diagnostics as text.
 struct RenderOptions {

@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "runner/exit_codes.h"
+#include "runner/preboot_check.h"
 #include "runner/qemu_vm_launcher.h"
 #include "runner/verdict.h"
 #include "vmm/accel.h"
@@ -38,29 +39,6 @@ fs::path find_agent() {
     if (fs::exists(p, ec)) return p;
   }
   return {};
-}
-
-// Declarative features the agent cannot run yet are refused before booting;
-// `key` is set to the setting that names the feature.
-std::string unsupported(const ResolvedTest& t, std::string& key) {
-  static const std::vector<std::string> kWorks = {"spin", "yield", "bursty"};
-  key = "step";
-  if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
-  key = "cgroup";
-  if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
-    for (const auto& c : cg->value) {
-      const std::string w = c.value("work", "spin");
-      if (std::find(kWorks.begin(), kWorks.end(), w) == kWorks.end())
-        return fmt::format(
-            "work = \"{}\" is not supported by the VM runner yet (key 'work'; "
-            "supported: spin, yield, bursty)",
-            w);
-    }
-  }
-  key = "payload";
-  if (const Setting* p = t.get("payload"); p && !p->value.is_null())
-    return "payloads are not supported by the VM runner yet (key 'payload')";
-  return "";
 }
 
 GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
@@ -109,29 +87,6 @@ GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
   return g;
 }
 
-// A scheduler binary: a path relative to its spec file, or a bare name looked
-// up in the kernel's sched/ dir, [run] sched_path, then PATH.
-fs::path find_scheduler_binary(const Entity& s, const Catalog& cat, const KernelInfo& k) {
-  const std::string bin = s.value->value("binary", s.name);
-  std::error_code ec;
-  if (bin.find('/') != std::string::npos) {
-    fs::path p = fs::absolute(cat.set->specs[s.file].file).parent_path() / bin;
-    return fs::exists(p, ec) ? p : fs::path{};
-  }
-  if (!k.sched_dir.empty() && fs::exists(k.sched_dir / bin, ec)) return k.sched_dir / bin;
-  if (const char* path = std::getenv("PATH")) {
-    std::string_view rest(path);
-    while (!rest.empty()) {
-      auto colon = rest.find(':');
-      fs::path dir(std::string(rest.substr(0, colon)));
-      if (!dir.empty() && fs::exists(dir / bin, ec)) return dir / bin;
-      if (colon == std::string_view::npos) break;
-      rest.remove_prefix(colon + 1);
-    }
-  }
-  return {};
-}
-
 std::string run_id() {
   auto now = std::chrono::system_clock::now();
   std::time_t tt = std::chrono::system_clock::to_time_t(now);
@@ -145,46 +100,28 @@ std::string run_id() {
 }  // namespace
 
 int run_tests(const RunOptions& options, VmLauncher& launcher) {
-  auto specs = load_and_resolve(options.specs);
+  // The pre-boot pass (the one `check` runs) refuses what cannot run before
+  // anything boots.
+  SpecOptions spec_options = options.specs;
+  spec_options.check_preboot = true;
+  spec_options.kernels = options.kernels;
+  auto specs = load_and_resolve(spec_options);
   if (!specs.ok()) {
     report_diagnostics(specs, false);
     return kExitUsage;
   }
-  // Select tests; refuse what cannot run before anything boots.
   std::vector<const ResolvedTest*> selected;
-  bool refused = false;
   for (const auto& t : specs.tests) {
     bool match = options.filters.empty();
     for (const auto& f : options.filters) match = match || t.full_name.find(f) != std::string::npos;
-    if (!match) continue;
-    std::string key;
-    if (std::string why = unsupported(t, key); !why.empty()) {
-      std::cerr << fmt::format("ktstr-run: error: {}: test '{}': {}\n", t.pos_of(key).str(), t.name,
-                               why);
-      refused = true;
-    }
-    selected.push_back(&t);
+    if (match) selected.push_back(&t);
   }
-  if (refused) return kExitUsage;
   if (selected.empty()) {
     std::cerr << "ktstr-run: no test matches\n";
     return kExitOk;
   }
   // Kernel(s): --kernel, KTSTR_KERNEL, ktstr.toml [run] kernel, cache default.
-  std::vector<std::string> project_kernels;
-  fs::path project_dir;
-  for (const auto& p : specs.set->projects) {
-    if (p.root.contains("run") && p.root["run"].contains("kernel")) {
-      const json& k = p.root["run"]["kernel"];
-      if (k.is_string()) project_kernels.push_back(k);
-      if (k.is_array())
-        for (const auto& e : k) project_kernels.push_back(e);
-      project_dir = fs::absolute(p.file).parent_path();
-      break;
-    }
-  }
-  auto kernels =
-      resolve_kernels(options.kernels, std::getenv("KTSTR_KERNEL"), project_kernels, project_dir);
+  const KernelResolution& kernels = specs.kernels;
   if (!kernels.ok()) {
     std::cerr << "ktstr-run: error: " << kernels.error << "\n";
     return kExitInfra;
@@ -213,17 +150,26 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   }
   fs::path runs_parent =
       options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
+  std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
   if (options.run_dir.empty()) {
     for (const auto& p : specs.set->projects) {
       if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
         runs_parent =
             fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
+        runs_origin = "[run] run_dir in " + p.file;
         break;
       }
     }
   }
   const fs::path run_root = runs_parent / run_id();
-  fs::create_directories(run_root);
+  // A host problem, not a spec error: exit 3 (docs/running.md).
+  if (std::error_code ec; !fs::create_directories(run_root, ec) && ec) {
+    std::cerr << fmt::format(
+        "ktstr-run: error: cannot create the run directory {} ({}): {}; point --run-dir at a "
+        "directory you can write\n",
+        run_root.string(), runs_origin, ec.message());
+    return kExitInfra;
+  }
   std::string kernel_list = kernels.kernels[0].label;
   for (size_t i = 1; i < kernels.kernels.size(); ++i)
     kernel_list += ", " + kernels.kernels[i].label;

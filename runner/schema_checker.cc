@@ -423,6 +423,16 @@ class Explainer {
         }
       }
       const std::string kp = pointer_join(p, key);
+      if (s && s->contains("patternProperties") && toml_path(p).ends_with("sysctls")) {
+        const bool slash = key.find('/') != std::string::npos;
+        return emit("sysctl-name", kp, true,
+                    fmt::format("'{}' is not a sysctl name: {}", key,
+                                slash ? "sysctl names are dotted, not paths (kernel.foo, not "
+                                        "kernel/foo or /proc/sys/kernel/foo)"
+                                      : "sysctl names use letters, digits, '_', '-' and '.', "
+                                        "e.g. kernel.sched_autogroup_enabled"),
+                    "", static_cast<int>(key.size()));
+      }
       std::string where = p.empty() ? "" : fmt::format(" in [{}]", toml_path(p));
       std::string hint = did_you_mean(key, allowed);
       std::string help;
@@ -563,9 +573,18 @@ void check_property_names(const SchemaChecker::Impl& impl, const json& root,
           continue;
         }
       }
-      if (std::regex_search(name, re)) continue;
       const std::string ptr = pointer_join(pointer_join("", table), name);
       ValueLocation loc = doc.locate(ptr);
+      // Names become directory names (the run directory of a test), and a
+      // long one would also make std::regex recurse deeply: length first.
+      if (name.size() > kMaxNameLength) {
+        diags.error("name", loc.key,
+                    fmt::format("{} name '{}' is {} characters long; names are at most {}", table,
+                                name, name.size(), kMaxNameLength),
+                    static_cast<int>(kMaxNameLength), "choose a shorter name");
+        continue;
+      }
+      if (std::regex_search(name, re)) continue;
       diags.error("name", loc.key,
                   fmt::format("invalid {} name '{}': names use letters, digits, '_', '-' and '.', "
                               "and start with a letter, digit or '_'",

@@ -14,6 +14,10 @@
 
 namespace ktstr {
 
+/// The longest name of a test, scheduler, payload, preset or cgroup (the
+/// schema's name patterns say the same): a test name becomes a directory name.
+inline constexpr size_t kMaxNameLength = 128;
+
 /// The spec schema compiled into the binary (schema/ktstr-spec.schema.json).
 extern const std::string_view kSpecSchemaText;
 

@@ -21,7 +21,10 @@ void add_spec_options(CLI::App* cmd, SpecOptions& o) {
 }  // namespace
 
 int run_check(const SpecOptions& options, bool json, std::ostream& out) {
-  auto specs = load_and_resolve(options);
+  // check refuses what run would refuse before booting: the same pre-boot pass.
+  SpecOptions with_preboot = options;
+  with_preboot.check_preboot = true;
+  auto specs = load_and_resolve(with_preboot);
   if (!specs.ok()) {
     report_diagnostics(specs, json);
     return kExitUsage;

@@ -3,13 +3,14 @@
 // directory; each is loaded once however many specs share it.
 #include "runner/spec_loader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <system_error>
 
 #include "runner/schema_checker.h"
@@ -45,13 +46,43 @@ void walk(const fs::path& dir, std::vector<fs::path>& out) {
   }
 }
 
-bool read_file(const fs::path& p, std::string& out) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Specs are regular files of bounded size. The type is checked on the open
+// descriptor (O_NONBLOCK, so opening a FIFO cannot block), and at most one byte
+// more than the cap is read, so /dev/zero or a growing file cannot exhaust memory.
+std::string read_spec_text(const fs::path& p, std::string& out) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return "cannot read file: " + std::string(strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "cannot read file: " + std::string(strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return fmt::format("{}, not a regular file: specs are regular TOML files",
+                       file_kind(st.st_mode));
+  const std::string too_big = fmt::format(
+      "the file is larger than {} bytes (4 MiB), the limit for a spec file", kMaxSpecFileBytes);
+  if (static_cast<uintmax_t>(st.st_size) > kMaxSpecFileBytes) return too_big;
+  out.clear();
+  char buf[65536];
+  while (out.size() <= kMaxSpecFileBytes) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "cannot read file: " + std::string(strerror(errno));
+    if (n == 0) return "";
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return too_big;
 }
 
 // A project file holds [run] and [defaults] only; a spec file anything but [run].
@@ -76,12 +107,23 @@ std::optional<TomlDocument> load_one(const fs::path& p, bool is_project, SpecSet
                                      Diagnostics& diags) {
   const std::string shown = display_path(p);
   std::string text;
-  if (!read_file(p, text)) {
-    diags.error("io", SourcePos{shown, 0, 0}, "cannot read file: " + std::string(strerror(errno)));
+  if (std::string err = read_spec_text(p, text); !err.empty()) {
+    diags.error("io", SourcePos{shown, 0, 0}, err);
     return std::nullopt;
   }
-  set.sources.add(shown, text);
-  auto doc = parse_toml(shown, text, diags);
+  // Only files named *.toml are quoted in messages: a file named by hand may be
+  // anything (`check /etc/shadow`), and its lines are not ours to print.
+  const bool quotable = p.extension() == ".toml";
+  if (quotable) set.sources.add(shown, text);
+  Diagnostics parse_diags;
+  auto doc = parse_toml(shown, text, parse_diags);
+  for (Diagnostic d : parse_diags.all()) {
+    if (!quotable && d.rule == "toml-syntax")
+      d.help =
+          "the file is not TOML; spec files are TOML files named *.toml (its text is not "
+          "shown because its name does not end in .toml)";
+    diags.add(std::move(d));
+  }
   if (!doc) return std::nullopt;
   SchemaChecker::spec().check(*doc, diags);
   check_file_role(*doc, is_project, diags);

@@ -2,6 +2,7 @@
 // and find each one's project file (the nearest ktstr.toml at or above it).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -11,6 +12,9 @@
 #include "runner/toml_document.h"
 
 namespace ktstr {
+
+/// The largest spec or project file read, in bytes (4 MiB); larger files are refused.
+inline constexpr uintmax_t kMaxSpecFileBytes = uintmax_t{4} << 20;
 
 /// Every file of one run, parsed and schema-checked.
 struct SpecSet {

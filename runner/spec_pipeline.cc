@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "runner/plugin_loader.h"
+#include "runner/preboot_check.h"
 #include "runner/spec_rules.h"
 
 namespace ktstr {
@@ -63,6 +64,10 @@ LoadedSpecs load_and_resolve(const SpecOptions& options) {
   check_entity_rules(out.catalog, out.diags);
   out.tests = resolve_tests(out.catalog, overrides, out.diags);
   if (options.check_plugins) check_plugins(out, options);
+  if (options.check_preboot) {
+    out.kernels = kernels_for_run(*out.set, options.kernels);
+    check_preboot(out.catalog, out.tests, out.kernels.kernels, out.diags);
+  }
   out.diags.sort_and_dedupe();
   return out;
 }

@@ -1,5 +1,5 @@
-// load -> schema -> catalog -> rules -> resolve -> plugin check: the spec
-// stages shared by check, list, explain and run.
+// load -> schema -> catalog -> rules -> resolve -> plugin check -> pre-boot:
+// the spec stages shared by check, list, explain and run.
 #pragma once
 
 #include <memory>
@@ -10,6 +10,7 @@
 #include "runner/spec_catalog.h"
 #include "runner/spec_loader.h"
 #include "runner/test_resolver.h"
+#include "vmm/kernel_resolve.h"
 
 namespace ktstr {
 
@@ -19,6 +20,10 @@ struct SpecOptions {
   std::vector<std::string> sets;          ///< --set KEY=VALUE
   std::vector<std::string> plugin_paths;  ///< --plugin-path
   bool check_plugins = true;
+  /// Also run the pre-boot pass (check and run): resolve the run's kernels and
+  /// refuse what a VM run would refuse (preboot_check.h).
+  bool check_preboot = false;
+  std::vector<std::string> kernels;  ///< --kernel (run only)
 };
 
 /// Everything the spec stages produced. `set` is heap-held so pointers into it stay valid.
@@ -26,6 +31,8 @@ struct LoadedSpecs {
   std::unique_ptr<SpecSet> set;
   Catalog catalog;
   std::vector<ResolvedTest> tests;
+  /// The run's kernels (with check_preboot); a failure here is not a spec error.
+  KernelResolution kernels;
   Diagnostics diags;
   bool ok() const { return diags.empty(); }
 };

@@ -78,7 +78,9 @@ void check_topology_value(const TomlDocument& doc, const std::string& ptr, const
   int numa = 1, llcs = 1;
   if (v.is_string()) {
     auto parsed = parse_topology_string(v.get<std::string>());
-    if (!parsed.ok()) return;
+    if (parsed.out_of_range)
+      diags.error("range", doc.value_pos(ptr), fmt::format("{}: {}", owner, parsed.error));
+    if (!parsed.ok()) return;  // a wrong form is the schema's to report
     numa = parsed.topology.numa_nodes;
     llcs = parsed.topology.llcs;
   } else if (v.is_object()) {

@@ -10,6 +10,8 @@
 
 #include <toml++/toml.h>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <regex>
 
 #include "runner/edit_distance.h"
@@ -102,6 +104,7 @@ struct Layering {
   std::map<std::string, Setting>& settings;
   const TomlDocument* doc;
   Origin base;
+  Diagnostics* diags = nullptr;  ///< where values the schema cannot judge are refused
 
   Origin origin_at(const std::string& pointer) const {
     Origin o = base;
@@ -116,7 +119,16 @@ struct Layering {
   void topology(const json& v, const std::string& ptr) {
     if (v.is_string()) {
       auto parsed = parse_topology_string(v.get<std::string>());
-      if (!parsed.ok()) return;  // the schema already reported the form
+      if (!parsed.ok()) {
+        // The schema reported a wrong form; a number out of range matches the
+        // pattern, so it is refused here rather than dropped.
+        if (parsed.out_of_range && diags && base.layer != Layer::kScheduler) {  // rules do those
+          const SourcePos at = doc ? doc->value_pos(ptr) : base.pos;
+          diags->error("range", at.known() ? at : SourcePos{"--set " + base.label, 0, 0},
+                       parsed.error);
+        }
+        return;
+      }
       set("topology.numa_nodes", parsed.topology.numa_nodes, ptr);
       set("topology.llcs", parsed.topology.llcs, ptr);
       set("topology.cores", parsed.topology.cores, ptr);
@@ -198,6 +210,16 @@ std::string scheduler_name(const std::map<std::string, Setting>& s) {
 
 }  // namespace
 
+namespace {
+
+// A TOML number in form (sign, digits, '_', '.', exponent), whatever its size.
+bool looks_numeric(const std::string& text) {
+  static const std::regex kNumber(R"(^[+-]?[0-9][0-9_]*(\.[0-9_]+)?([eE][+-]?[0-9_]+)?$)");
+  return text.size() < 400 && std::regex_match(text, kNumber);
+}
+
+}  // namespace
+
 std::vector<SetOverride> parse_set_overrides(const std::vector<std::string>& args,
                                              Diagnostics& diags) {
   std::vector<SetOverride> out;
@@ -218,7 +240,16 @@ std::vector<SetOverride> parse_set_overrides(const std::vector<std::string>& arg
       // The value is TOML; a bare word (not valid TOML) is a string: --set scheduler=simple.
       Diagnostics parse_diags;
       auto doc = parse_toml("--set", "v = " + text, parse_diags);
-      if (!doc) {
+      if (!doc && looks_numeric(text)) {
+        // toml++ refuses 1e400 and 99999999999999999999 as out of range; taking
+        // them as the string "1e400" would report "found string".
+        diags.error("set", where,
+                    fmt::format("{} is out of range: integers are 64-bit ({} to {}) and floats "
+                                "at most about 1.8e308",
+                                text, std::numeric_limits<int64_t>::min(),
+                                std::numeric_limits<int64_t>::max()));
+        continue;
+      } else if (!doc) {
         value = text;
       } else if (!parse_diags.empty()) {  // nan / inf
         diags.error("set", where, "the value must be a finite number");
@@ -279,7 +310,7 @@ std::vector<ResolvedTest> resolve_tests(const Catalog& cat,
     auto apply_defaults = [&](const TomlDocument* d, Layer layer) {
       if (!d) return;
       if (const json* defs = defaults_of(*d)) {
-        Layering{t.settings, d, Origin{layer, "", {}}}.apply(*defs, "/defaults");
+        Layering{t.settings, d, Origin{layer, "", {}}, &diags}.apply(*defs, "/defaults");
       }
     };
     // The scheduler layer sits between project and file defaults, but which
@@ -294,18 +325,18 @@ std::vector<ResolvedTest> resolve_tests(const Catalog& cat,
     const std::string sched = chosen.is_string() ? chosen.get<std::string>() : "eevdf";
     if (const Entity* s = cat.find("scheduler", sched)) {
       const TomlDocument& sdoc = set.specs[s->file];
-      Layering layer{t.settings, &sdoc, Origin{Layer::kScheduler, sched, {}}};
+      Layering layer{t.settings, &sdoc, Origin{Layer::kScheduler, sched, {}}, &diags};
       json subset = json::object();
       for (const char* k : {"checks", "topology", "watchdog_timeout_s", "sysctls", "kargs"})
         if (s->value->contains(k)) subset[k] = (*s->value)[k];
       layer.apply(subset, s->pointer);
     }
     apply_defaults(&doc, Layer::kFileDefaults);
-    Layering{t.settings, &doc, Origin{Layer::kTest, "", {}}}.apply(*e->value, e->pointer);
+    Layering{t.settings, &doc, Origin{Layer::kTest, "", {}}, &diags}.apply(*e->value, e->pointer);
     for (const auto& o : overrides) {
       Origin origin{Layer::kCommandLine, o.text, {}};
       if (o.key == "topology") {
-        Layering{t.settings, nullptr, origin}.topology(o.value, "");
+        Layering{t.settings, nullptr, origin, &diags}.topology(o.value, "");
       } else {
         t.settings[o.key] = Setting{o.value, origin};
       }
@@ -478,6 +509,19 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
       const std::string name = json_str(c, "name");
       if (std::find(cg_names.begin(), cg_names.end(), name) != cg_names.end())
         err("duplicate-name", "cgroup", fmt::format("cgroup '{}' is declared twice", name));
+      // A cgroup is a directory next to the parent's interface files: a name
+      // such as cgroup.procs or cpu.max would collide with one of them.
+      static constexpr const char* kControllerPrefixes[] = {
+          "cgroup.",  "cpu.",  "cpuset.", "memory.", "io.",   "pids.",
+          "hugetlb.", "rdma.", "misc.",   "irq.",    "blkio."};
+      for (const char* prefix : kControllerPrefixes)
+        if (name.starts_with(prefix)) {
+          err_at("name", sub_pos("cgroup", "/" + std::to_string(i) + "/name"),
+                 fmt::format("cgroup name '{}' starts with '{}', which cgroupfs reserves for its "
+                             "interface files",
+                             name, prefix));
+          break;
+        }
       cg_names.push_back(name);
       const std::string cpuset = json_str(c, "cpuset");
       int n = -1, limit = 0;

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 namespace ktstr {
 
@@ -45,6 +46,88 @@ ValueLocation TomlDocument::locate(const std::string& pointer) const {
 
 namespace {
 
+// How deep keys and tables nest at any point of `text`, found without parsing:
+// toml++ builds nested tables recursively (and we convert them recursively), so
+// a key with 10 000 dots must be refused before either runs. A lexer-level scan:
+// strings and comments are skipped, each '[' or '{' of a value opens a level on
+// top of the key that holds it, each '.' in a key adds one, and a table header
+// sets the base depth of the lines after it. The count may exceed the real
+// depth by one (a float's dot); it never falls short of it.
+std::optional<SourcePos> too_deep(const std::string& file, const std::string& text) {
+  int line = 1, col = 0;
+  int table_depth = 0;     // depth of the last [header]
+  int run = 0;             // dots since the last key start
+  bool header = false;     // inside a [header] or [[header]]
+  bool line_start = true;  // nothing but whitespace yet on this line
+  std::vector<int> stack;  // base depth of each open '[' / '{' of a value
+  const auto base = [&] { return stack.empty() ? table_depth : stack.back(); };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++col;
+    if (c == '\n') {
+      ++line;
+      col = 0;
+      line_start = true;
+      if (stack.empty()) run = 0;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    const bool at_start = line_start;
+    line_start = false;
+    if (c == '#') {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if (c == '"' || c == '\'') {
+      const bool multi = text.compare(i, 3, std::string(3, c)) == 0;
+      const size_t close = multi ? 3 : 1;
+      size_t j = i + close;
+      col += static_cast<int>(close) - 1;  // the rest of the opening quotes
+      while (j < text.size() && text.compare(j, close, std::string(close, c)) != 0) {
+        if (c == '"' && text[j] == '\\') ++j, ++col;
+        if (j < text.size() && text[j] == '\n') {
+          ++line;
+          col = 0;
+        } else {
+          ++col;
+        }
+        ++j;
+      }
+      if (multi)  // a closing """ may be followed by up to two more quotes
+        while (j + 3 < text.size() && text[j + 3] == c) ++j, ++col;
+      col += static_cast<int>(close);
+      i = std::min(j + close, text.size()) - 1;
+      continue;
+    }
+    if (c == '[' && at_start && stack.empty()) {
+      header = true;
+      run = 0;
+      if (i + 1 < text.size() && text[i + 1] == '[') ++i, ++col;
+      continue;
+    }
+    if (header) {
+      if (c == '.') ++run;
+      if (c == ']') {
+        header = false;
+        table_depth = run + 1;
+        run = 0;
+      }
+    } else if (c == '[' || c == '{') {
+      stack.push_back(base() + run + 1);
+      run = 0;
+    } else if (c == ']' || c == '}') {
+      if (!stack.empty()) stack.pop_back();
+      run = 0;
+    } else if (c == ',') {
+      run = 0;
+    } else if (c == '.') {
+      ++run;
+    }
+    if (base() + run + 1 > kMaxNestingDepth) return SourcePos{file, line, col};
+  }
+  return std::nullopt;
+}
+
 class Converter {
  public:
   Converter(TomlDocument& doc, Diagnostics& diags) : doc_(doc), diags_(diags) {}
@@ -53,6 +136,14 @@ class Converter {
     nlohmann::json out = nlohmann::json::object();
     for (auto&& [k, v] : t) {
       const std::string key(k.str());
+      if (key.size() > kMaxKeyBytes) {
+        // Names are matched against patterns by std::regex, which recurses per
+        // character: a long enough key would overflow the stack.
+        diags_.error(
+            "length", pos(k.source()),
+            fmt::format("a key of {} bytes; keys are at most {} bytes", key.size(), kMaxKeyBytes));
+        continue;
+      }
       const std::string child = pointer_join(ptr, key);
       ValueLocation loc;
       loc.key = pos(k.source());
@@ -115,7 +206,16 @@ class Converter {
       }
       return out;
     }
-    if (auto* s = n.as_string()) return nlohmann::json(s->get());
+    if (auto* s = n.as_string()) {
+      const size_t limit = ptr.ends_with("/config") ? kMaxTextBytes : kMaxStringBytes;
+      if (s->get().size() > limit) {
+        diags_.error("length", pos(n.source()),
+                     fmt::format("a string of {} bytes; {} is at most {} bytes", s->get().size(),
+                                 limit == kMaxTextBytes ? "config" : "a string value", limit));
+        return std::nullopt;
+      }
+      return nlohmann::json(s->get());
+    }
     if (auto* i = n.as_integer()) return nlohmann::json(i->get());
     if (auto* b = n.as_boolean()) return nlohmann::json(b->get());
     if (auto* f = n.as_floating_point()) {
@@ -151,6 +251,13 @@ std::optional<TomlDocument> parse_toml(const std::string& file, const std::strin
   TomlDocument doc;
   doc.file = file;
   doc.text = text;
+  if (auto at = too_deep(file, text)) {
+    diags.error("depth", *at,
+                fmt::format("keys and tables nest more than {} levels deep here; specs are limited "
+                            "to {} levels",
+                            kMaxNestingDepth, kMaxNestingDepth));
+    return std::nullopt;
+  }
   toml::table tbl;
   try {
     tbl = toml::parse(text, file);

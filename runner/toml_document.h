@@ -37,7 +37,17 @@ struct TomlDocument {
   SourcePos value_pos(const std::string& pointer) const { return locate(pointer).value; }
 };
 
-/// Parses TOML text. Syntax errors and values JSON cannot hold (nan, inf) go to
+/// How deep tables, arrays and dotted keys may nest in a spec file.
+inline constexpr int kMaxNestingDepth = 64;
+/// The longest key, in bytes.
+inline constexpr size_t kMaxKeyBytes = 1024;
+/// The longest string value, in bytes (`config` excepted).
+inline constexpr size_t kMaxStringBytes = 8192;
+/// The longest `config` text, in bytes.
+inline constexpr size_t kMaxTextBytes = 65536;
+
+/// Parses TOML text. Syntax errors, nesting deeper than kMaxNestingDepth, keys
+/// and strings over their caps, and values JSON cannot hold (nan, inf) go to
 /// `diags`; returns nullopt only when the text could not be parsed at all.
 std::optional<TomlDocument> parse_toml(const std::string& file, const std::string& text,
                                        Diagnostics& diags);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 
 namespace ktstr {
 namespace {
@@ -70,12 +71,19 @@ TopologyParse parse_topology_string(std::string_view text) {
   std::array<int, 4> values{};
   std::string_view rest = text;
   for (size_t i = 0; i < kFields.size(); ++i) {
-    int value = 0;
+    int64_t value = 0;
     auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
     size_t digits = static_cast<size_t>(ptr - rest.data());
-    if (digits == 0 || ec != std::errc()) {
-      out.error = "topology '" + std::string(text) +
-                  "': " + (ec == std::errc::result_out_of_range ? "number too large" : form);
+    if (digits == 0) {
+      out.error = "topology '" + std::string(text) + "': " + form;
+      return out;
+    }
+    if (ec == std::errc::result_out_of_range || value > kMaxTopologyDimension) {
+      // Never clamp or wrap: a shape that silently changed would test something else.
+      out.error = "topology '" + std::string(text) + "': " + kFields[i].second + " (" +
+                  std::string(rest.substr(0, digits)) + ") must be at most " +
+                  std::to_string(kMaxTopologyDimension);
+      out.out_of_range = true;
       return out;
     }
     if (digits >= rest.size() || rest[digits] != kFields[i].first) {
@@ -88,7 +96,7 @@ TopologyParse parse_topology_string(std::string_view text) {
           "topology '" + std::string(text) + "': " + kFields[i].second + " must be at least 1";
       return out;
     }
-    values[i] = value;
+    values[i] = static_cast<int>(value);
     rest.remove_prefix(digits + 1);
   }
   if (!rest.empty()) {

@@ -24,15 +24,21 @@ std::span<const TopologyPreset> gauntlet_presets();
 /// The preset called `name`, or nullptr.
 const TopologyPreset* find_topology_preset(std::string_view name);
 
+/// The largest value of one topology dimension: none can exceed the q35
+/// machine's 288 CPUs (the schema's topology table says the same).
+inline constexpr int kMaxTopologyDimension = 288;
+
 /// Result of parse_topology_string(): a topology or an error message.
 struct TopologyParse {
   TopologySpec topology;
-  std::string error;  ///< empty on success
+  std::string error;          ///< empty on success
+  bool out_of_range = false;  ///< the form is right but a number exceeds kMaxTopologyDimension
   bool ok() const { return error.empty(); }
 };
 
 /// Parses "NnLlCcTt" (e.g. "2n4l2c1t": 2 NUMA nodes, 4 LLCs in total, 2 cores per
-/// LLC, 1 thread per core). Every field is required, in that order, and >= 1.
+/// LLC, 1 thread per core). Every field is required, in that order, >= 1 and
+/// <= kMaxTopologyDimension.
 /// Only the syntax is checked here; whether QEMU can express the shape is
 /// check_topology()'s job (qemu_cmdline.h).
 TopologyParse parse_topology_string(std::string_view text);

@@ -40,8 +40,11 @@ def run_case(ktstr, case_dir):
     if os.path.exists(cwd_file):
         with open(cwd_file) as f:
             cwd = os.path.normpath(os.path.join(case_dir, f.read().strip()))
-    env = dict(os.environ, NO_COLOR="1")
+    # No kernel cache and no KTSTR_KERNEL: the pre-boot pass then looks up no
+    # bare scheduler binary, so messages do not depend on this machine's kernels.
+    env = dict(os.environ, NO_COLOR="1", KTSTR_CACHE_DIR=os.path.join(case_dir, ".no-cache"))
     env.pop("KTSTR_PLUGIN_PATH", None)
+    env.pop("KTSTR_KERNEL", None)
     proc = subprocess.run([ktstr] + args, cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=60)
     out = "exit %d\n" % proc.returncode + normalize(proc.stderr)

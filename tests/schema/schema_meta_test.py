@@ -202,7 +202,7 @@ def check_contract(c, root):
     # Names: every keyed table uses the same name rule.
     for table in ("scheduler", "payload", "preset", "test"):
         pn = root["properties"][table].get("propertyNames", {})
-        c.expect(pn.get("pattern") == "^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        c.expect(pn.get("pattern") == "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$",
                  f"{table}: propertyNames pattern")
     topo = root["definitions"]["topology"]["oneOf"][0]
     c.expect(topo.get("x-hint") == "NnLlCcTt, e.g. 1n2l4c1t", "topology string x-hint")

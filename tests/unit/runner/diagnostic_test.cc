@@ -155,5 +155,43 @@ TEST(RenderJson, NonUtf8TextStillRenders) {
   EXPECT_NO_THROW(render_json(d).dump(2));
 }
 
+TEST(RenderText, AHugeSourceLineIsCutAroundTheCaret) {
+  // Issue 14: a 20 MB line was echoed whole (42 MB of stderr).
+  SourceCache src;
+  src.add("a.toml", "x = \"" + std::string(20'000'000, 'a') + "\" oops\n");
+  Diagnostics d;
+  d.error("toml-syntax", {"a.toml", 1, 20'000'008}, "invalid TOML: expected end of line", 4);
+  const std::string out = render_text(d, src, {});
+  EXPECT_LT(out.size(), 1000u);
+  EXPECT_THAT(out, HasSubstr("...aaaa"));
+  EXPECT_THAT(out, HasSubstr("\" oops"));
+  // The caret still sits under 'oops'.
+  const auto line = out.find(" 1 | ");
+  const auto caret = out.find("^~~~");
+  const auto oops = out.find("oops", line);
+  ASSERT_NE(caret, std::string::npos);
+  EXPECT_EQ(caret - out.find("\n", line) - 1, oops - line);
+}
+
+TEST(RenderText, ControlBytesAndBadUtf8InAnExcerptArePrintedAsQuestionMarks) {
+  SourceCache src;
+  src.add("a.toml", "k = \"\x1b[31mred\xff\" # \xc3\xa9");
+  Diagnostics d;
+  d.error("type", {"a.toml", 1, 5}, "k: bad", 1);
+  const std::string out = render_text(d, src, {});
+  EXPECT_THAT(out, HasSubstr(" 1 | k = \"?[31mred?\" # \xc3\xa9\n"));
+  EXPECT_THAT(out, Not(HasSubstr("\x1b")));
+}
+
+TEST(RenderText, LongMessagesAreCutAndControlBytesEscaped) {
+  Diagnostics d;
+  d.error("x", {"a.toml", 1, 1},
+          "unknown key '" + std::string(5000, 'k') + "\x1b' (did you mean?)");
+  const std::string out = render_text(d, SourceCache{}, {});
+  EXPECT_LT(out.size(), 1200u);
+  EXPECT_THAT(out, HasSubstr("bytes cut"));
+  EXPECT_THAT(out, HasSubstr("\\x1b' (did you mean?)"));
+}
+
 }  // namespace
 }  // namespace ktstr

@@ -7,9 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "guest/protocol/observed_topology.h"
 #include "runner/exit_codes.h"
+#include "runner/spec_commands.h"
 
 namespace ktstr {
 namespace {
@@ -153,6 +155,89 @@ TEST_F(RunCommandTest, ASchedExtTestOnAKernelWithoutItIsSkippedNotRun) {
                       fake),
             kExitOk);
   EXPECT_TRUE(fake.launched.empty());
+}
+
+TEST_F(RunCommandTest, ARunDirThatIsAFileIsAnInfrastructureErrorNotACrash) {
+  FakeLauncher fake;
+  RunOptions o = options(kSpec);
+  std::ofstream(dir_ / "plain") << "x";
+  o.run_dir = (dir_ / "plain").string();
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(run_tests(o, fake), kExitInfra);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("cannot create the run directory"), std::string::npos) << err;
+  EXPECT_NE(err.find("(--run-dir)"), std::string::npos) << err;
+  EXPECT_TRUE(fake.launched.empty());
+}
+
+// Issue 14: every spec `run` refuses before booting, `check` refuses too, with
+// the same message; before, each of these passed `check` and FAILed at run time.
+struct Hostile {
+  const char* what;
+  std::string keys;     // in [test.a]
+  std::string extra;    // after its [[test.a.cgroup]] table
+  const char* message;  // part of the message both print
+};
+
+std::vector<Hostile> hostile_specs() {
+  return {
+      {"space in kargs", "kargs = [\"a b\"]", "", "contains a space"},
+      {"newline in kargs", "kargs = [\"a\\nb\"]", "", "control or non-ASCII character (byte 0x0a)"},
+      {"NUL in kargs", "kargs = [\"a\\u0000b\"]", "", "(byte 0x00)"},
+      {"-- in kargs", "kargs = [\"--\"]", "", "'--' is not allowed"},
+      {"init= in kargs", "kargs = [\"init=/bin/sh\"]", "", "set by ktstr-run"},
+      {"quote in kargs", "kargs = [\"a='b'\"]", "", "quote or backslash"},
+      {"kargs over 2047 bytes", "kargs = [\"x=" + std::string(2100, 'y') + "\"]", "",
+       "the kernel accepts at most 2047"},
+      {"too many kargs words",
+       [] {
+         std::string k = "kargs = [";
+         for (int i = 0; i < 30; ++i) k += "\"k" + std::to_string(i) + "=1\",";
+         return k + "]";
+       }(),
+       "", "key=value words, at most 25 are allowed"},
+      {"16384 CPUs", "topology = { llcs = 64, cores = 256 }", "",
+       "exceed the q35 machine's limit of 288"},
+      {"APIC ID", "topology = { llcs = 15, cores = 9, threads = 2 }", "",
+       "needs APIC IDs up to 465, but QEMU (tcg) supports at most 254"},
+      {"memory_mib", "memory_mib = 1000000000000", "", "memory_mib must be at most 65536"},
+      {"duration_s", "duration_s = 1.7e308", "", "duration_s must be at most 86400"},
+      {"timeout_s", "timeout_s = 1e300", "", "timeout_s must be at most 259200"},
+      {"topology number", "topology = \"99999999999n1l1c1t\"", "",
+       "numa nodes (99999999999) must be at most 288"},
+      {"topology number over 32 bits", "topology = \"1n1l4294967298c1t\"", "",
+       "cores per llc (4294967298) must be at most 288"},
+      {"a [[step]]", "", "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n",
+       "[[step]] tables are not supported"},
+      {"a work type", "", "work = \"mixed\"\n", "work = \"mixed\" is not supported"},
+      {"a scheduler binary", "scheduler = \"s\"", "[scheduler.s]\nbinary = \"./no-such-scx\"\n",
+       "binary './no-such-scx' not found"},
+      {"a cgroupfs file name", "", "[[test.a.cgroup]]\nname = \"cgroup.procs\"\n",
+       "cgroupfs reserves for its interface files"},
+      {"a sysctl path", "sysctls = { \"kernel/foo\" = 1 }", "",
+       "'kernel/foo' is not a sysctl name"},
+  };
+}
+
+TEST_F(RunCommandTest, CheckAndRunRefuseTheSameHostileSpecsWithTheSameMessage) {
+  for (const Hostile& h : hostile_specs()) {
+    SCOPED_TRACE(h.what);
+    FakeLauncher fake;
+    RunOptions o =
+        options("[test.a]\n" + h.keys + "\n[[test.a.cgroup]]\nname = \"cg_0\"\n" + h.extra);
+    ::testing::internal::CaptureStderr();
+    std::ostringstream out;
+    const int check_exit = run_check(o.specs, false, out);
+    const std::string check_err = ::testing::internal::GetCapturedStderr();
+    ::testing::internal::CaptureStderr();
+    const int run_exit = run_tests(o, fake);
+    const std::string run_err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(check_exit, kExitUsage) << check_err;
+    EXPECT_EQ(run_exit, kExitUsage) << run_err;
+    EXPECT_TRUE(fake.launched.empty());
+    EXPECT_NE(check_err.find(h.message), std::string::npos) << check_err;
+    EXPECT_EQ(check_err, run_err);
+  }
 }
 
 }  // namespace

@@ -81,7 +81,10 @@ TEST(ParseTopologyString, Errors) {
       {"2l1n1c1t", "missing 'n'"},
       {"1N2L2C1T", "missing 'n'"},
       {"1n 2l2c1t", "expected NnLlCcTt"},
-      {"99999999999n1l1c1t", "number too large"},
+      {"99999999999n1l1c1t", "numa nodes (99999999999) must be at most 288"},
+      {"1n1l4294967298c1t", "cores per llc (4294967298) must be at most 288"},
+      {"1n289l1c1t", "llcs (289) must be at most 288"},
+      {"1n1l1c99999999999999999999999t", "threads per core (99999999999999999999999) must be"},
   };
   for (const Case& c : cases) {
     TopologyParse r = parse_topology_string(c.text);

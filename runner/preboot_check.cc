@@ -1,0 +1,169 @@
+// Each rule asks the same function the VM path uses (check_topology,
+// build_kernel_cmdline), with the values the run would pass, so the limits in
+// the messages are the ones that would have failed the boot.
+#include "runner/preboot_check.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "runner/json_read.h"
+#include "vmm/qemu_cmdline.h"
+#include "vmm/topology_presets.h"
+
+namespace ktstr {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Declarative features the agent cannot run yet; "" when `t` has none. `key`
+// is set to the setting that names the feature.
+std::string unsupported(const ResolvedTest& t, std::string& key) {
+  static const std::vector<std::string> kWorks = {"spin", "yield", "bursty"};
+  key = "step";
+  if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
+  key = "cgroup";
+  if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
+    for (const auto& c : cg->value) {
+      if (!c.is_object()) continue;
+      const std::string w = json_str(c, "work", "spin");
+      if (std::find(kWorks.begin(), kWorks.end(), w) == kWorks.end())
+        return fmt::format(
+            "work = \"{}\" is not supported by the VM runner yet (key 'work'; "
+            "supported: spin, yield, bursty)",
+            w);
+    }
+  }
+  key = "payload";
+  if (const Setting* p = t.get("payload"); p && !p->value.is_null())
+    return "payloads are not supported by the VM runner yet (key 'payload')";
+  return "";
+}
+
+std::vector<fs::path> project_sched_path(const Catalog& cat, int file) {
+  std::vector<fs::path> dirs;
+  const int proj = cat.set->project_of[file];
+  if (proj < 0) return dirs;
+  const TomlDocument& p = cat.set->projects[proj];
+  const fs::path pdir = fs::absolute(fs::path(p.file)).parent_path();
+  if (p.root.contains("run") && p.root["run"].is_object() && p.root["run"].contains("sched_path") &&
+      p.root["run"]["sched_path"].is_array())
+    for (const auto& d : p.root["run"]["sched_path"])
+      if (d.is_string()) dirs.push_back(pdir / d.get<std::string>());
+  return dirs;
+}
+
+std::string binary_of(const Entity& s) {
+  return s.value->is_object() ? json_str(*s.value, "binary", s.name) : s.name;
+}
+
+}  // namespace
+
+KernelResolution kernels_for_run(const SpecSet& set, const std::vector<std::string>& cli) {
+  std::vector<std::string> project_kernels;
+  fs::path project_dir;
+  for (const auto& p : set.projects) {
+    if (p.root.contains("run") && p.root["run"].is_object() && p.root["run"].contains("kernel")) {
+      const json& k = p.root["run"]["kernel"];
+      if (k.is_string()) project_kernels.push_back(k);
+      if (k.is_array())
+        for (const auto& e : k)
+          if (e.is_string()) project_kernels.push_back(e);
+      project_dir = fs::absolute(p.file).parent_path();
+      break;
+    }
+  }
+  return resolve_kernels(cli, std::getenv("KTSTR_KERNEL"), project_kernels, project_dir);
+}
+
+fs::path find_scheduler_binary(const Entity& s, const Catalog& cat, const KernelInfo& k) {
+  const std::string bin = binary_of(s);
+  std::error_code ec;
+  if (bin.find('/') != std::string::npos) {
+    fs::path p = fs::absolute(cat.set->specs[s.file].file).parent_path() / bin;
+    return fs::is_regular_file(p, ec) ? p : fs::path{};
+  }
+  std::vector<fs::path> dirs;
+  if (!k.sched_dir.empty()) dirs.push_back(k.sched_dir);
+  for (auto& d : project_sched_path(cat, s.file)) dirs.push_back(std::move(d));
+  if (const char* path = std::getenv("PATH")) {
+    std::string_view rest(path);
+    while (!rest.empty()) {
+      auto colon = rest.find(':');
+      dirs.emplace_back(std::string(rest.substr(0, colon)));
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
+  for (const auto& dir : dirs)
+    if (!dir.empty() && fs::is_regular_file(dir / bin, ec)) return dir / bin;
+  return {};
+}
+
+void check_preboot(const Catalog& cat, const std::vector<ResolvedTest>& tests,
+                   const std::vector<KernelInfo>& kernels, Diagnostics& diags) {
+  std::set<std::string> schedulers;  // used by some test
+  for (const auto& t : tests) {
+    auto err = [&](const std::string& rule, const std::string& key, const std::string& msg,
+                   const std::string& help = {}) {
+      diags.error(rule, t.pos_of(key), fmt::format("test '{}': {}", t.name, msg), 1, help);
+    };
+    std::string key;
+    if (std::string why = unsupported(t, key); !why.empty())
+      err("unsupported", key, why, "the VM runner cannot run this test yet");
+    const TopologySpec topo = t.topology();
+    // Dimensions out of range and llcs not divisible by numa_nodes are already
+    // reported (schema, resolver); the rest is QEMU's: CPUs, NUMA nodes, APIC
+    // IDs. The limit is the same under KVM and TCG (no x2APIC interrupt remapping).
+    const bool judged =
+        std::max({topo.numa_nodes, topo.llcs, topo.cores, topo.threads}) > kMaxTopologyDimension ||
+        std::min({topo.numa_nodes, topo.llcs, topo.cores, topo.threads}) < 1 ||
+        topo.llcs % topo.numa_nodes != 0;
+    if (std::string why = judged ? "" : check_topology(topo, Accel::kTcg); !why.empty())
+      err("vm-limit", "topology.llcs", "topology: " + why);
+    VmConfig vm;
+    vm.kaslr = t.value_or<bool>("kaslr", true);
+    if (const Setting* k = t.get("kargs"); k && k->value.is_array())
+      for (const auto& w : k->value)
+        if (w.is_string()) vm.kargs.push_back(w.get<std::string>());
+    std::string cmdline_error;
+    build_kernel_cmdline(vm, &cmdline_error);
+    if (!cmdline_error.empty())
+      err("kargs", "kargs", "kargs: " + cmdline_error,
+          "the runner's own words use part of the budget; see docs/specs.md");
+    const std::string sched = t.value_or<std::string>("scheduler", "eevdf");
+    if (cat.find("scheduler", sched)) schedulers.insert(sched);
+  }
+  for (const std::string& name : schedulers) {
+    const Entity& s = *cat.find("scheduler", name);
+    const TomlDocument& doc = cat.set->specs[s.file];
+    const SourcePos at = s.value->contains("binary") ? doc.value_pos(s.pointer + "/binary") : s.pos;
+    const std::string bin = binary_of(s);
+    if (bin.find('/') != std::string::npos) {
+      if (find_scheduler_binary(s, cat, KernelInfo{}).empty())
+        diags.error(
+            "binary", at,
+            fmt::format("scheduler '{}': binary '{}' not found (a path is relative to "
+                        "the spec file: {})",
+                        name, bin,
+                        (fs::absolute(doc.file).parent_path() / bin).lexically_normal().string()));
+      continue;
+    }
+    for (const KernelInfo& k : kernels) {
+      if (!k.sched_ext) continue;  // the run skips the test on this kernel
+      if (find_scheduler_binary(s, cat, k).empty())
+        diags.error(
+            "binary", at,
+            fmt::format("scheduler '{}': binary '{}' not found in kernel {}'s sched/ dir{}, "
+                        "[run] sched_path or PATH",
+                        name, bin, k.label, k.sched_dir.empty() ? " (it has none)" : ""),
+            1, "give a path relative to the spec file, or add its directory to [run] sched_path");
+    }
+  }
+}
+
+}  // namespace ktstr
