@@ -271,7 +271,12 @@ std::vector<SetOverride> parse_set_overrides(const std::vector<std::string>& arg
     }
     const std::string top = key.substr(0, key.find('.'));
     std::vector<std::string> problems;
-    if (!schema.schema()["definitions"]["test"]["properties"].contains(top)) {
+    if (key.starts_with("sysctls.") && key.find('/') != std::string::npos) {
+      problems.push_back(fmt::format(
+          "'{}' is not a sysctl name: sysctl names are dotted, not paths (kernel.foo, not "
+          "kernel/foo or /proc/sys/kernel/foo)",
+          key.substr(8)));
+    } else if (!schema.schema()["definitions"]["test"]["properties"].contains(top)) {
       std::vector<std::string> candidates;
       for (auto& [k, _] : schema.schema()["definitions"]["test"]["properties"].items())
         candidates.push_back(k);

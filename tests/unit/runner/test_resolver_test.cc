@@ -217,5 +217,26 @@ TEST(ParseSet, ErrorsNameTheArgumentAndTheRule) {
   for (const auto& x : d.all()) EXPECT_EQ(x.rule, "set");
 }
 
+TEST(SetOverrides, MisleadingMessagesAreReworded) {
+  // Issue 14: "found string" for 1e400, "unknown key" for a sysctl path.
+  Diagnostics d;
+  parse_set_overrides({"duration_s=1e400", "sysctls.kernel/foo=1"}, d);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_THAT(d.all()[0].message, HasSubstr("1e400 is out of range"));
+  EXPECT_THAT(d.all()[1].message, HasSubstr("'kernel/foo' is not a sysctl name"));
+}
+
+TEST(SetOverrides, ATopologyNumberOutOfRangeIsRefusedNotDropped) {
+  SpecTestDir dir;
+  dir.write("a.toml", "[test.t]\n[[test.t.cgroup]]\nname = \"c\"\n");
+  SpecOptions o;
+  o.paths = {dir.path()};
+  o.sets = {"topology=1n1l4294967298c1t"};
+  auto specs = load_and_resolve(o);
+  ASSERT_EQ(specs.diags.size(), 1u);
+  EXPECT_THAT(specs.diags.all()[0].message,
+              HasSubstr("cores per llc (4294967298) must be at most 288"));
+}
+
 }  // namespace
 }  // namespace ktstr
