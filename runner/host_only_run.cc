@@ -326,6 +326,12 @@ HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, con
   r.interrupted = outcome.reason == VmExitReason::kInterrupted;
   r.verdict = judge(outcome, spec.topology, spec.expect_err, /*check_topology=*/false);
   check_cleanup_budget(r.verdict, outcome, t);
+  std::error_code ec;
+  if (fs::exists(run.cgroup, ec)) {  // processes survived SIGKILL: never a pass
+    if (r.verdict.kind != Verdict::Kind::kFail) r.verdict.reasons.clear();
+    r.verdict.kind = Verdict::Kind::kFail;
+    r.verdict.reasons.push_back("host_only cleanup failed: " + outcome.detail);
+  }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   json sidecar = {{"name", t.full_name},           {"verdict", Verdict::name(r.verdict.kind)},
                   {"reasons", r.verdict.reasons},  {"host_only", true},
