@@ -7,7 +7,9 @@
 // echoes a line to the console. Nothing may escape main: as PID 1, returning or
 // crashing panics the kernel, so every failure becomes an "error" frame and the
 // agent still powers off. When it is not PID 1 (host-side tests) it neither
-// mounts nor powers off, and --root/--channel/--test point it at a fake tree.
+// mounts nor powers off, and --root/--channel/--test point it at a fake tree;
+// a host_only test runs it that way on the host, with --cgroup-root naming
+// the cgroup the runner made for it.
 #include <time.h>
 #include <unistd.h>
 
@@ -45,11 +47,12 @@ constexpr std::uintmax_t kMaxTestFileBytes = 16u << 20;
 
 /// How this agent process runs; defaults are those of the guest's /init.
 struct AgentOptions {
-  fs::path root = "/";     ///< prefix of /sys, /proc, /dev, /ktstr
-  std::string channel;     ///< a file to write frames to; "" = find the guest port
-  std::string test_file;   ///< "" = <root>/ktstr/test.json
-  bool mount = false;      ///< mount the filesystems (default: when PID 1)
-  bool power_off = false;  ///< power off at the end (only ever when PID 1)
+  fs::path root = "/";      ///< prefix of /sys, /proc, /dev, /ktstr
+  std::string channel;      ///< a file to write frames to; "" = find the guest port
+  std::string test_file;    ///< "" = <root>/ktstr/test.json
+  std::string cgroup_root;  ///< "" = <root>/sys/fs/cgroup (host_only runs pass their own cgroup)
+  bool mount = false;       ///< mount the filesystems (default: when PID 1)
+  bool power_off = false;   ///< power off at the end (only ever when PID 1)
   std::vector<std::string> ignored_args;
 };
 
@@ -63,7 +66,7 @@ void console(const std::string& line) { std::fprintf(stderr, "ktstr-agent: %s\n"
 
 constexpr char kUsage[] =
     "usage: ktstr-agent [--root DIR] [--channel PATH] [--test FILE] [--mount|--no-mount]\n"
-    "                   [--no-poweroff]\n"
+    "                   [--no-poweroff] [--cgroup-root DIR]\n"
     "As PID 1 (the guest's /init) it mounts, finds the ktstr.0 port and powers off at the end.\n"
     "Elsewhere it never mounts unless asked and never powers off.\n";
 
@@ -92,6 +95,8 @@ bool parse_args(int argc, char** argv, AgentOptions& opt, std::string& error) {
       if (!value(opt.channel)) return false;
     } else if (arg == "--test") {
       if (!value(opt.test_file)) return false;
+    } else if (arg == "--cgroup-root") {
+      if (!value(opt.cgroup_root)) return false;
     } else if (arg == "--mount") {
       opt.mount = true;
     } else if (arg == "--no-mount") {
@@ -246,7 +251,9 @@ std::optional<GuestTestSpec> wait_for_test(const AgentOptions& opt, Reporter& re
 /// Steps 5–9: sysctls, scheduler, scenario, teardown. Always returns an outcome.
 ScenarioOutcome run_test(const AgentOptions& opt, const GuestTestSpec& spec,
                          const ObservedTopology& topology, Reporter& reporter) {
-  ChannelScenarioHost host(reporter, (opt.root / "sys" / "fs" / "cgroup").string());
+  ChannelScenarioHost host(reporter, opt.cgroup_root.empty()
+                                         ? (opt.root / "sys" / "fs" / "cgroup").string()
+                                         : opt.cgroup_root);
   reporter.phase("sysctls");
   // A sysctl the kernel lacks (e.g. autogroup compiled out) is reported but
   // not fatal; the host sees the list in the result's data.

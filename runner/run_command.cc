@@ -11,9 +11,13 @@
 #include <fstream>
 #include <iostream>
 
+#include "runner/cleanup_budget.h"
 #include "runner/exit_codes.h"
 #include "runner/preboot_check.h"
+#include "runner/host_only_run.h"
+#include "runner/include_files.h"
 #include "runner/qemu_vm_launcher.h"
+#include "runner/replica_runs.h"
 #include "runner/verdict.h"
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
@@ -133,6 +137,10 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                  "KTSTR_AGENT\n";
     return kExitInfra;
   }
+  if (std::string e = host_only_preflight(selected); !e.empty()) {
+    std::cerr << "ktstr-run: error: " << e << "\n";
+    return kExitInfra;
+  }
   Accel requested = Accel::kAuto;
   if (!parse_accel(options.accel, &requested)) {
     std::cerr << "ktstr-run: error: --accel must be auto, kvm or tcg\n";
@@ -187,6 +195,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   }
 
   int failed = 0, passed = 0, skipped = 0;
+  const std::vector<TestJob> jobs = expand_replicas(selected);
+  ReplicaVerdicts replica_verdicts;
   for (size_t ki = 0; ki < kernels.kernels.size(); ++ki) {
     const KernelInfo& kernel = kernels.kernels[ki];
     std::string lock_error;
@@ -199,11 +209,13 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       if (!kernel.system_map.empty())
         kernel_facts.symbols = read_system_map(kernel.system_map, agent_kernel_symbols());
     }
-    for (const ResolvedTest* t : selected) {
+    for (const TestJob& job : jobs) {
+      const ResolvedTest* t = job.test;
       if (VmRegistry::instance().interrupted()) break;
       std::string name = t->full_name;
       if (kernels.kernels.size() > 1) name += "/" + kernel_names[ki];
-      auto report = [&](Verdict::Kind kind, double secs, const std::vector<std::string>& reasons) {
+      auto report = [&](Verdict::Kind kind, double secs, std::vector<std::string> reasons) {
+        if (!replica_verdicts.fold(job, kind, secs, reasons)) return;  // more replicas to come
         std::cout << fmt::format("{} {} {:.1f}s\n", Verdict::name(kind), name, secs);
         if (kind != Verdict::Kind::kPass || options.verbose)
           for (const auto& r : reasons) std::cout << "    " << r << "\n";
@@ -226,10 +238,18 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                          kernel.label, gspec.scheduler.name)});
         continue;
       }
+      const bool host_only = t->value_or<bool>("host_only", false);
+      if (host_only && ki > 0) continue;  // the host is the same for every kernel: run once
       const auto start = std::chrono::steady_clock::now();
-      const fs::path dir =
-          run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : ""));
+      const fs::path dir = job.dir(
+          run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : "")));
       fs::create_directories(dir);
+      if (host_only) {
+        HostOnlyResult r = run_host_only_test(*t, gspec, agent, dir);
+        if (r.interrupted) break;
+        report(r.verdict.kind, r.seconds, r.verdict.reasons);
+        continue;
+      }
       std::vector<InitramfsEntry> entries;
       entries.push_back(
           {.guest_path = "/ktstr/test.json", .bytes = json(gspec).dump(2), .mode = 0644});
@@ -239,6 +259,10 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         gspec.scenario = t->value_or<std::string>("scenario", "");
         entries[0].bytes = json(gspec).dump(2);
         entries.push_back({.guest_path = gspec.plugin_path, .host_path = so, .with_closure = true});
+      }
+      if (std::string e = add_include_files(*t, entries); !e.empty()) {
+        report(Verdict::Kind::kFail, 0, {e});
+        continue;
       }
       if (gspec.scheduler.kind == "sched_ext") {
         const Entity* s = specs.catalog.find("scheduler", gspec.scheduler.name);
@@ -289,6 +313,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       if (gspec.expect_err && outcome.reason != VmExitReason::kInterrupted)
         check_scx_error_expectation(v, outcome, gspec.expect_scx_bpf_error_contains,
                                     gspec.expect_scx_bpf_error_matches);
+      check_cleanup_budget(v, outcome, *t);
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       json sidecar = {{"name", name},

@@ -15,7 +15,9 @@
 #include <regex>
 
 #include "runner/edit_distance.h"
+#include "runner/include_files.h"
 #include "runner/json_read.h"
+#include "runner/pending_settings.h"
 #include "runner/schema_checker.h"
 #include "vmm/topology_presets.h"
 
@@ -572,6 +574,9 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
                            step["payload"].get<std::string>()));
     }
   }
+  check_include_files(cat, t, diags);
+  check_pending_settings(t, diags);
+  check_host_only_settings(t, diags);
 }
 
 }  // namespace

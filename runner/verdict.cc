@@ -24,7 +24,7 @@ const char* Verdict::name(Kind k) {
 
 namespace {
 
-Verdict judge_run(const VmOutcome& o, const TopologySpec& declared) {
+Verdict judge_run(const VmOutcome& o, const TopologySpec& declared, bool check_topology) {
   Verdict v;
   for (const auto& f : o.findings) {
     if (!f.fatal) continue;
@@ -41,7 +41,7 @@ Verdict judge_run(const VmOutcome& o, const TopologySpec& declared) {
   if (o.booted.is_object() && o.booted.contains("topology")) {
     try {
       ObservedTopology seen = o.booted["topology"].get<ObservedTopology>();
-      std::string diff = compare_topology(declared, seen);
+      std::string diff = check_topology ? compare_topology(declared, seen) : "";
       if (!diff.empty()) v.reasons.push_back("topology mismatch: " + diff);
     } catch (const std::exception& e) {
       v.reasons.push_back(std::string("garbled booted frame: ") + e.what());
@@ -70,8 +70,9 @@ Verdict judge_run(const VmOutcome& o, const TopologySpec& declared) {
 
 }  // namespace
 
-Verdict judge(const VmOutcome& outcome, const TopologySpec& declared, bool expect_err) {
-  Verdict v = judge_run(outcome, declared);
+Verdict judge(const VmOutcome& outcome, const TopologySpec& declared, bool expect_err,
+              bool check_topology) {
+  Verdict v = judge_run(outcome, declared, check_topology);
   if (outcome.reason == VmExitReason::kInterrupted) return v;
   if (!expect_err || v.kind == Verdict::Kind::kSkip) return v;
   if (v.kind == Verdict::Kind::kPass) {

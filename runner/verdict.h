@@ -21,7 +21,10 @@ struct Verdict {
 /// Judges one VM run: a run that never sent "done", a console that shows a
 /// panic, a topology other than the declared one, or a failing scenario FAILs.
 /// With `expect_err`, the outcome is inverted: the test passes only if the run failed.
-Verdict judge(const VmOutcome& outcome, const TopologySpec& declared, bool expect_err);
+/// Without `check_topology` (host_only: the topology is the host's) the
+/// observed topology is not compared with `declared`.
+Verdict judge(const VmOutcome& outcome, const TopologySpec& declared, bool expect_err,
+              bool check_topology = true);
 
 /// The text a sched_ext failure is matched against: the agent's
 /// data.scheduler.error_text (exit kind, reason, kernel lines, output tail), or

@@ -38,6 +38,11 @@ CASES.update({
     "expect_err": ("expect_err.toml", "expect_err_fail", 0, "PASS", []),
     "scx_skip": ("scx_skip.toml", "scx_on_cloud", None, "SKIP",
                  [r"CONFIG_SCHED_CLASS_EXT", r"kernel build"]),
+    "include_files": ("include_files.toml", "include_files", 0, "PASS", []),
+    # host_only: no VM; the agent runs on the host in a cgroup of its own.
+    "host_only_pass": ("host_only_pass.toml", "host_only_pass", 0, "PASS", []),
+    "host_only_fail": ("host_only_fail.toml", "host_only_fail", 1, "FAIL",
+                       [r"e2e-fail-detail-one", r"e2e-fail-detail-two"]),
 })
 SIGNAL_CASES = {"sigint", "sigkill"}
 
@@ -165,6 +170,10 @@ def run_verdict_case(args, case, kernel, run_dir):
             if rj.get("verdict") != want_verdict:
                 problems.append(f"result.json verdict {rj.get('verdict')!r}, "
                                 f"expected {want_verdict}")
+            if rj.get("host_only") and os.path.exists(rj.get("cgroup", "")):
+                problems.append(f"the host_only cgroup {rj['cgroup']} was left behind")
+            if case.startswith("host_only") and not rj.get("host_only"):
+                problems.append("result.json does not say host_only: the test ran in a VM")
             if case.startswith("topo_"):
                 problems += check_topology(case[len("topo_"):], rj)
                 # Debian's kernels have jump labels: one TCG thread (docs/vm.md).

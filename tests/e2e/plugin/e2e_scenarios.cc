@@ -1,10 +1,16 @@
 // Scenarios for the end-to-end tests (tests/e2e): every way a scenario can
-// end inside a real VM, plus one that panics the guest kernel on purpose.
+// end inside a real VM, plus one that panics the guest kernel on purpose, and
+// one that checks the test's extra_include_files arrived.
 #include <ktstr/scenario.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 KTSTR_SCENARIO_DESC(e2e_pass, "returns PASS") {
@@ -45,4 +51,26 @@ KTSTR_SCENARIO_DESC(e2e_panic, "crashes the guest kernel through sysrq") {
     std::fclose(f);  // the kernel panics during this write
   }
   return ktstr::AssertResult::fail("sysrq-trigger did not panic the kernel");
+}
+
+// tests/e2e/specs/include_files.toml includes data/e2e_include.txt and the
+// host's `true` (a bare name: found on PATH, shipped with its libraries).
+KTSTR_SCENARIO_DESC(e2e_include, "reads an included file and runs an included program") {
+  (void)ctx;
+  std::ifstream in("/ktstr/include/e2e_include.txt");
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("ktstr-e2e-include-marker") == std::string::npos)
+    return ktstr::AssertResult::fail("/ktstr/include/e2e_include.txt is missing or wrong: '" +
+                                     text.str() + "'");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/ktstr/include/true", "true", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return ktstr::AssertResult::fail("/ktstr/include/true did not run (status " +
+                                     std::to_string(status) + ")");
+  return ktstr::AssertResult::pass();
 }

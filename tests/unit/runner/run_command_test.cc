@@ -2,11 +2,13 @@
 // verdicts, SKIPs and exit codes are tested without QEMU.
 #include "runner/run_command.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "guest/protocol/observed_topology.h"
@@ -238,6 +240,109 @@ TEST_F(RunCommandTest, CheckAndRunRefuseTheSameHostileSpecsWithTheSameMessage) {
     EXPECT_NE(check_err.find(h.message), std::string::npos) << check_err;
     EXPECT_EQ(check_err, run_err);
   }
+}
+
+}  // namespace
+}  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+// The FakeLauncher, scripted per launch: verdicts by launch index, a teardown
+// time, and the initrd each launch got (read while it still exists).
+class ScriptedLauncher : public FakeLauncher {
+ public:
+  std::vector<std::string> verdicts;  ///< by launch index; "" = FakeLauncher::verdict
+  double teardown_ms = 0;
+  std::vector<std::string> initrds;
+
+  VmOutcome launch(const VmConfig& config, const QemuCommand& cmd,
+                   const VmTimeouts& timeouts) override {
+    const size_t i = launched.size();
+    if (i < verdicts.size() && !verdicts[i].empty()) verdict = verdicts[i];
+    VmOutcome o = FakeLauncher::launch(config, cmd, timeouts);
+    o.timings.teardown_ms = teardown_ms;
+    std::ifstream in(config.initrd, std::ios::binary);
+    initrds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return o;
+  }
+};
+
+TEST_F(RunCommandTest, ReplicasRunEachInItsOwnVmAndDirectory) {
+  ScriptedLauncher fake;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(spec_with("replicas = 3")), fake), kExitOk);
+  const std::string out = testing::internal::GetCapturedStdout();
+  ASSERT_EQ(fake.launched.size(), 3u);
+  EXPECT_EQ(fake.launched[0].run_dir.filename(), "replica-1");
+  EXPECT_EQ(fake.launched[2].run_dir.filename(), "replica-3");
+  EXPECT_TRUE(fs::exists(fake.launched[1].run_dir / "result.json"));
+  EXPECT_THAT(out, ::testing::HasSubstr("PASS ktstr/a "));
+  EXPECT_THAT(out, ::testing::HasSubstr("1 passed, 0 failed"));  // one verdict for the test
+}
+
+TEST_F(RunCommandTest, OneFailingReplicaFailsTheTestAndIsNamed) {
+  ScriptedLauncher fake;
+  fake.verdicts = {"pass", "fail", "pass"};
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(spec_with("replicas = 3")), fake), kExitTestFailed);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(fake.launched.size(), 3u);  // every replica runs: the count says how flaky
+  EXPECT_THAT(out, ::testing::HasSubstr("FAIL ktstr/a "));
+  EXPECT_THAT(out, ::testing::HasSubstr("1 of 3 replicas did not pass (replica 2)"));
+  EXPECT_THAT(out, ::testing::HasSubstr("replica 2/3 FAIL: worker 3 starved"));
+}
+
+TEST_F(RunCommandTest, ATeardownOverTheCleanupBudgetFails) {
+  ScriptedLauncher fake;
+  fake.teardown_ms = 0.4;  // a real teardown is never 0 ms
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(spec_with("cleanup_budget_ms = 0")), fake), kExitTestFailed);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, ::testing::HasSubstr(
+                       "host-side VM teardown took 0.4 ms, over cleanup_budget_ms = 0 (set by "
+                       "test ("));
+}
+
+TEST_F(RunCommandTest, ATeardownWithinTheCleanupBudgetPasses) {
+  ScriptedLauncher fake;
+  fake.teardown_ms = 120;
+  EXPECT_EQ(run_tests(options(spec_with("cleanup_budget_ms = 500")), fake), kExitOk);
+}
+
+TEST_F(RunCommandTest, AMissingIncludeFileIsRefusedBeforeBooting) {
+  ScriptedLauncher fake;
+  EXPECT_EQ(run_tests(options(spec_with("extra_include_files = [\"/nonexistent/file\"]")), fake),
+            kExitUsage);
+  EXPECT_TRUE(fake.launched.empty());
+}
+
+TEST_F(RunCommandTest, IncludedFilesAreInTheGuestsInitrd) {
+  ScriptedLauncher fake;
+  std::ofstream(dir_ / "marker.txt") << "ktstr-include-marker";
+  EXPECT_EQ(run_tests(options(spec_with("extra_include_files = [\"./marker.txt\"]")), fake),
+            kExitOk);
+  ASSERT_EQ(fake.initrds.size(), 1u);
+  EXPECT_THAT(fake.initrds[0], ::testing::HasSubstr("ktstr/include/marker.txt"));
+  EXPECT_THAT(fake.initrds[0], ::testing::HasSubstr("ktstr-include-marker"));
+}
+
+}  // namespace
+}  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+TEST_F(RunCommandTest, HostOnlyWithoutAWritableCgroup2IsAnInfrastructureError) {
+  ScriptedLauncher fake;
+  setenv("KTSTR_HOST_CGROUP", dir_.c_str(), 1);  // a plain directory
+  testing::internal::CaptureStderr();
+  const int rc = run_tests(options(spec_with("host_only = true")), fake);
+  const std::string err = testing::internal::GetCapturedStderr();
+  unsetenv("KTSTR_HOST_CGROUP");
+  EXPECT_EQ(rc, kExitInfra);
+  EXPECT_THAT(err, ::testing::HasSubstr("host_only needs cgroup v2"));
+  EXPECT_TRUE(fake.launched.empty());
 }
 
 }  // namespace

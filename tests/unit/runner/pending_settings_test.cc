@@ -1,0 +1,104 @@
+// Settings accepted by the schema but not honoured yet, and the host_only
+// combinations that would touch the host, are spec errors: `check` and `run`
+// refuse them at the key's position.
+#include "runner/pending_settings.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "runner/spec_pipeline.h"
+#include "spec_test_dir.h"
+
+namespace ktstr {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::SpecTestDir;
+
+// One test with `keys`, a declarative cgroup, and whatever `extra` adds.
+LoadedSpecs load_test(const SpecTestDir& dir, const std::string& keys,
+                      const std::string& extra = "") {
+  dir.write("t.toml", extra + "[test.a]\n" + keys + "\n[[test.a.cgroup]]\nname = \"cg_0\"\n");
+  SpecOptions o;
+  o.paths = {dir.path("t.toml")};
+  o.check_plugins = false;
+  return load_and_resolve(o);
+}
+
+std::string only_message(const LoadedSpecs& s) {
+  EXPECT_EQ(s.diags.size(), 1u);
+  return s.diags.empty() ? "" : s.diags.all()[0].message;
+}
+
+TEST(PendingSettings, NumSnapshotsAboveZeroIsRefusedAtItsLine) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "description = \"x\"\nnum_snapshots = 3");
+  EXPECT_EQ(only_message(s),
+            "test 'a': num_snapshots = 3 is not supported yet, comes with BPF-map snapshots");
+  EXPECT_EQ(s.diags.all()[0].pos.line, 3);
+  EXPECT_EQ(s.diags.all()[0].rule, "not-supported");
+}
+
+TEST(PendingSettings, AutoReproTrueIsRefused) {
+  SpecTestDir dir;
+  EXPECT_THAT(only_message(load_test(dir, "auto_repro = true")),
+              HasSubstr("auto_repro = true is not supported yet, comes with failure dumps"));
+}
+
+TEST(PendingSettings, AllowInconclusiveTrueIsRefused) {
+  SpecTestDir dir;
+  EXPECT_THAT(only_message(load_test(dir, "allow_inconclusive = true")),
+              HasSubstr("allow_inconclusive = true is not supported yet"));
+}
+
+TEST(PendingSettings, ValuesThatAskForTodaysBehaviourAreAccepted) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "num_snapshots = 0\nauto_repro = false\nallow_inconclusive = false");
+  EXPECT_TRUE(s.ok()) << (s.diags.empty() ? "" : s.diags.all()[0].message);
+}
+
+// A value inherited from [defaults] is refused where it is written.
+TEST(PendingSettings, ARefusedDefaultPointsAtTheDefaultsLine) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "", "[defaults]\nauto_repro = true\n");
+  EXPECT_THAT(only_message(s), HasSubstr("auto_repro"));
+  EXPECT_EQ(s.diags.all()[0].pos.line, 2);
+}
+
+// auto_repro has no built-in value: explain must not show a setting that does nothing.
+TEST(PendingSettings, AutoReproHasNoBuiltInValue) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s.tests.at(0).get("auto_repro"), nullptr);
+}
+
+TEST(HostOnlySettings, ASchedExtSchedulerIsRefused) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "host_only = true\nscheduler = \"simple\"",
+                     "[scheduler.simple]\nbinary = \"scx_simple\"\n");
+  EXPECT_THAT(only_message(s), HasSubstr("host_only = true cannot run scheduler 'simple': it "
+                                         "would replace the host's own scheduler"));
+}
+
+TEST(HostOnlySettings, SysctlsKargsAndIncludesAreRefused) {
+  SpecTestDir dir;
+  dir.write("f.txt", "x");
+  auto s = load_test(dir,
+                     "host_only = true\nsysctls = { \"kernel.x\" = 1 }\nkargs = [\"quiet\"]\n"
+                     "extra_include_files = [\"./f.txt\"]");
+  ASSERT_EQ(s.diags.size(), 3u);
+  std::string all;
+  for (const auto& d : s.diags.all()) all += d.message + "\n";
+  EXPECT_THAT(all, HasSubstr("cannot set sysctl 'kernel.x': it would change the host"));
+  EXPECT_THAT(all, HasSubstr("cannot use kargs: no guest is booted"));
+  EXPECT_THAT(all, HasSubstr("cannot use extra_include_files"));
+}
+
+TEST(HostOnlySettings, TheHostsOwnSchedulerIsAccepted) {
+  SpecTestDir dir;
+  EXPECT_TRUE(load_test(dir, "host_only = true").ok());
+}
+
+}  // namespace
+}  // namespace ktstr
