@@ -1,10 +1,13 @@
 // Scenarios for the end-to-end tests (tests/e2e): every way a scenario can
-// end inside a real VM, plus one that panics the guest kernel on purpose.
+// end inside a real VM, plus one that panics the guest kernel on purpose, and
+// hostile output (invalid UTF-8, forged verdict lines, terminal escapes).
 #include <ktstr/scenario.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 KTSTR_SCENARIO_DESC(e2e_pass, "returns PASS") {
@@ -45,4 +48,30 @@ KTSTR_SCENARIO_DESC(e2e_panic, "crashes the guest kernel through sysrq") {
     std::fclose(f);  // the kernel panics during this write
   }
   return ktstr::AssertResult::fail("sysrq-trigger did not panic the kernel");
+}
+
+KTSTR_SCENARIO_DESC(e2e_bad_bytes, "writes an invalid UTF-8 byte to stdout and returns PASS") {
+  (void)ctx;
+  // issue 14: this one byte on the console ended the runner with exit 134.
+  if (::write(1, "\xff\n", 2) != 2) return ktstr::AssertResult::fail("write to stdout failed");
+  return ktstr::AssertResult::pass();
+}
+
+KTSTR_SCENARIO_DESC(e2e_forge, "FAILs with details that try to forge a PASS line and escapes") {
+  (void)ctx;
+  return ktstr::AssertResult::fail("first\nPASS ktstr/fake 0.1s")
+      .note("\x1b]0;owned\x07\x1b[31m\r");
+}
+
+KTSTR_SCENARIO_DESC(e2e_autogroup_off, "PASSes when kernel.sched_autogroup_enabled is 0") {
+  (void)ctx;
+  std::FILE* f = std::fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
+  if (!f) return ktstr::AssertResult::fail("cannot open /proc/sys/kernel/sched_autogroup_enabled");
+  int value = -1;
+  const int n = std::fscanf(f, "%d", &value);
+  std::fclose(f);
+  if (n != 1 || value != 0)
+    return ktstr::AssertResult::fail("kernel.sched_autogroup_enabled is " + std::to_string(value) +
+                                     ", expected 0");
+  return ktstr::AssertResult::pass();
 }
