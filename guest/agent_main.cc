@@ -255,10 +255,21 @@ ScenarioOutcome run_test(const AgentOptions& opt, const GuestTestSpec& spec,
                                          ? (opt.root / "sys" / "fs" / "cgroup").string()
                                          : opt.cgroup_root);
   reporter.phase("sysctls");
-  // A sysctl the kernel lacks (e.g. autogroup compiled out) is reported but
-  // not fatal; the host sees the list in the result's data.
+  // A sysctl that cannot be applied is a setup failure: the test would run
+  // under other conditions than it declares, so it does not run at all.
   std::vector<std::string> sysctl_errors = apply_sysctls(opt.root / "proc", spec.sysctls);
-  for (const auto& e : sysctl_errors) reporter.log("warn", e);
+  if (!sysctl_errors.empty()) {
+    for (const auto& e : sysctl_errors) reporter.log("error", e);
+    ScenarioOutcome failed;
+    failed.verdict = "error";
+    failed.details = sysctl_errors;
+    failed.details.insert(failed.details.begin(),
+                          "setup failed: " + std::to_string(sysctl_errors.size()) + " of " +
+                              std::to_string(spec.sysctls.size()) +
+                              " sysctls could not be applied; the scenario did not run");
+    failed.data["sysctl_errors"] = sysctl_errors;
+    return failed;
+  }
 
   reporter.phase("scheduler");
   SchedulerLifecycleOptions sched_opt = SchedulerLifecycleOptions::under(opt.root);
@@ -273,10 +284,6 @@ ScenarioOutcome run_test(const AgentOptions& opt, const GuestTestSpec& spec,
     outcome = run_scenario(spec, topology, host);
     reporter.phase("teardown");
     scheduler.finish(outcome);  // a scheduler failure during the run turns it into "fail"
-  }
-  if (!sysctl_errors.empty()) {
-    if (!outcome.data.is_object()) outcome.data = nlohmann::json::object();
-    outcome.data["sysctl_errors"] = sysctl_errors;
   }
   return outcome;
 }

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "guest/protocol/valid_utf8.h"
 #include "guest/watchdog_override.h"
 
 namespace ktstr {
@@ -247,7 +248,8 @@ std::string SchedulerLifecycle::read_ops() const {
 std::string SchedulerLifecycle::output_snapshot() const {
   if (!child_) return "";
   std::lock_guard<std::mutex> lock(child_->mu);
-  return child_->output;
+  // The scheduler's output is untrusted bytes (and the tail's cut may split a character).
+  return make_valid_utf8(child_->output);
 }
 
 std::vector<std::string> SchedulerLifecycle::read_new_kmsg() {
@@ -264,7 +266,7 @@ std::vector<std::string> SchedulerLifecycle::read_new_kmsg() {
       if (kmsg_seen_.size() > (1u << 20)) kmsg_seen_.erase(0, kmsg_seen_.size() - (1u << 20));
     }
   }
-  return sched_ext_kmsg_lines(kmsg_seen_);
+  return sched_ext_kmsg_lines(make_valid_utf8(kmsg_seen_));
 }
 
 bool SchedulerLifecycle::wait_child(double seconds) {
@@ -322,7 +324,7 @@ void SchedulerLifecycle::fill_data(ScenarioOutcome& outcome, const SchedExtExit*
     if (child_->exited) d["exit"] = describe_status(child_->status);
   }
   d["output_tail"] = collapse_output(output_snapshot(), opt_.tail_lines);
-  d["kmsg"] = sched_ext_kmsg_lines(kmsg_seen_);
+  d["kmsg"] = sched_ext_kmsg_lines(make_valid_utf8(kmsg_seen_));
   if (exit) {
     d["exit_kind"] = exit->kind;
     d["exit_reason"] = exit->reason;

@@ -34,6 +34,7 @@ std::vector<std::string> apply_sysctls(const std::filesystem::path& proc,
   std::vector<std::string> errors;
   for (const auto& [key, value] : sysctls) {
     std::string path = sysctl_path(proc, key);
+    const std::string what = "sysctl " + key + " = '" + value + "'";
     if (path.empty()) {
       errors.push_back("sysctl '" + key + "': not a dotted sysctl name (letters, digits, _ and -)");
       continue;
@@ -41,15 +42,22 @@ std::vector<std::string> apply_sysctls(const std::filesystem::path& proc,
     // No O_CREAT: a sysctl that does not exist is an error, not a new file.
     int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) {
-      errors.push_back("sysctl " + key + ": open " + path + ": " + std::strerror(errno));
+      const int err = errno;
+      errors.push_back(what + ": open " + path + ": " + std::strerror(err) +
+                       (err == ENOENT ? " (this kernel has no such sysctl)" : ""));
       continue;
     }
     ssize_t n = ::write(fd, value.data(), value.size());
     int err = errno;
-    ::close(fd);
+    // The kernel checks some values only when the file is closed.
+    if (::close(fd) != 0 && n >= 0) {
+      n = -1;
+      err = errno;
+    }
     if (n != static_cast<ssize_t>(value.size())) {
-      errors.push_back("sysctl " + key + " = '" + value + "': write " + path + ": " +
-                       (n < 0 ? std::strerror(err) : "short write"));
+      errors.push_back(what + ": write " + path + ": " +
+                       (n < 0 ? std::strerror(err) : "short write") +
+                       (n < 0 && err == EINVAL ? " (the kernel rejected the value)" : ""));
     }
   }
   return errors;

@@ -12,12 +12,14 @@
 #include <iostream>
 
 #include "runner/cleanup_budget.h"
+#include "runner/console_report.h"
 #include "runner/exit_codes.h"
-#include "runner/preboot_check.h"
 #include "runner/host_only_run.h"
 #include "runner/include_files.h"
+#include "runner/preboot_check.h"
 #include "runner/qemu_vm_launcher.h"
 #include "runner/replica_runs.h"
+#include "runner/result_file.h"
 #include "runner/verdict.h"
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
@@ -56,8 +58,11 @@ GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
   g.expect_scx_bpf_error_matches = t.value_or<std::string>("expect_scx_bpf_error_matches", "");
   g.settings = t.tree();
   for (const auto& [k, s] : t.settings) {
+    // /proc/sys takes 1/0, not true/false (the schema allows string, number, boolean).
     if (k.starts_with("sysctls."))
-      g.sysctls[k.substr(8)] = s.value.is_string() ? s.value.get<std::string>() : s.value.dump();
+      g.sysctls[k.substr(8)] = s.value.is_string()    ? s.value.get<std::string>()
+                               : s.value.is_boolean() ? (s.value.get<bool>() ? "1" : "0")
+                                                      : s.value.dump();
   }
   if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
     for (const auto& c : cg->value) {
@@ -216,125 +221,130 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       if (kernels.kernels.size() > 1) name += "/" + kernel_names[ki];
       auto report = [&](Verdict::Kind kind, double secs, std::vector<std::string> reasons) {
         if (!replica_verdicts.fold(job, kind, secs, reasons)) return;  // more replicas to come
-        std::cout << fmt::format("{} {} {:.1f}s\n", Verdict::name(kind), name, secs);
-        if (kind != Verdict::Kind::kPass || options.verbose)
-          for (const auto& r : reasons) std::cout << "    " << r << "\n";
-        std::cout.flush();
+        print_test_verdict(std::cout, name, kind, secs, reasons,
+                           kind != Verdict::Kind::kPass || options.verbose);
         if (kind == Verdict::Kind::kFail) ++failed;
         if (kind == Verdict::Kind::kPass) ++passed;
         if (kind == Verdict::Kind::kSkip || kind == Verdict::Kind::kInconclusive) ++skipped;
       };
-      if (t->value_or<bool>("ignore", false) && !options.run_ignored) {
-        report(Verdict::Kind::kSkip, 0, {"ignored (use --run-ignored to run it)"});
-        continue;
-      }
-      GuestTestSpec gspec = guest_spec(*t, specs.catalog);
-      if (gspec.scheduler.kind == "sched_ext") gspec.kernel = kernel_facts;
-      if (gspec.scheduler.kind == "sched_ext" && !kernel.sched_ext) {
-        report(
-            Verdict::Kind::kSkip, 0,
-            {fmt::format("kernel {} lacks CONFIG_SCHED_CLASS_EXT (scheduler '{}' needs sched_ext); "
-                         "run `ktstr-run kernel build` to build one",
-                         kernel.label, gspec.scheduler.name)});
-        continue;
-      }
-      const bool host_only = t->value_or<bool>("host_only", false);
-      if (host_only && ki > 0) continue;  // the host is the same for every kernel: run once
-      const auto start = std::chrono::steady_clock::now();
-      const fs::path dir = job.dir(
-          run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : "")));
-      fs::create_directories(dir);
-      if (host_only) {
-        HostOnlyResult r = run_host_only_test(*t, gspec, agent, dir);
-        if (r.interrupted) break;
-        report(r.verdict.kind, r.seconds, r.verdict.reasons);
-        continue;
-      }
-      std::vector<InitramfsEntry> entries;
-      entries.push_back(
-          {.guest_path = "/ktstr/test.json", .bytes = json(gspec).dump(2), .mode = 0644});
-      if (const Setting* pf = t->get("plugin_file")) {
-        const fs::path so = pf->value.get<std::string>();
-        gspec.plugin_path = "/ktstr/plugins/" + so.filename().string();
-        gspec.scenario = t->value_or<std::string>("scenario", "");
-        entries[0].bytes = json(gspec).dump(2);
-        entries.push_back({.guest_path = gspec.plugin_path, .host_path = so, .with_closure = true});
-      }
-      if (std::string e = add_include_files(*t, entries); !e.empty()) {
-        report(Verdict::Kind::kFail, 0, {e});
-        continue;
-      }
-      if (gspec.scheduler.kind == "sched_ext") {
-        const Entity* s = specs.catalog.find("scheduler", gspec.scheduler.name);
-        fs::path bin = find_scheduler_binary(*s, specs.catalog, kernel);
-        if (bin.empty()) {
-          report(Verdict::Kind::kFail, 0,
-                 {fmt::format("scheduler binary '{}' not found (looked in the kernel's "
-                              "sched/ dir and PATH)",
-                              s->value->value("binary", ""))});
+      // One test's exception (from any step below) is that test's FAIL, not the run's end.
+      try {
+        if (t->value_or<bool>("ignore", false) && !options.run_ignored) {
+          report(Verdict::Kind::kSkip, 0, {"ignored (use --run-ignored to run it)"});
           continue;
         }
-        entries.push_back({.guest_path = gspec.scheduler.binary,
-                           .host_path = bin,
-                           .mode = 0755,
-                           .with_closure = true});
+        GuestTestSpec gspec = guest_spec(*t, specs.catalog);
+        if (gspec.scheduler.kind == "sched_ext") gspec.kernel = kernel_facts;
+        if (gspec.scheduler.kind == "sched_ext" && !kernel.sched_ext) {
+          report(Verdict::Kind::kSkip, 0,
+                 {fmt::format(
+                     "kernel {} lacks CONFIG_SCHED_CLASS_EXT (scheduler '{}' needs sched_ext); "
+                     "run `ktstr-run kernel build` to build one",
+                     kernel.label, gspec.scheduler.name)});
+          continue;
+        }
+        const bool host_only = t->value_or<bool>("host_only", false);
+        if (host_only && ki > 0) continue;  // the host is the same for every kernel: run once
+        const auto start = std::chrono::steady_clock::now();
+        const fs::path dir = job.dir(
+            run_root / (t->name + (kernels.kernels.size() > 1 ? "-" + kernel_names[ki] : "")));
+        fs::create_directories(dir);
+        if (host_only) {
+          HostOnlyResult r = run_host_only_test(*t, gspec, agent, dir);
+          if (r.interrupted) break;
+          report(r.verdict.kind, r.seconds, r.verdict.reasons);
+          continue;
+        }
+        std::vector<InitramfsEntry> entries;
+        entries.push_back(
+            {.guest_path = "/ktstr/test.json", .bytes = json(gspec).dump(2), .mode = 0644});
+        if (const Setting* pf = t->get("plugin_file")) {
+          const fs::path so = pf->value.get<std::string>();
+          gspec.plugin_path = "/ktstr/plugins/" + so.filename().string();
+          gspec.scenario = t->value_or<std::string>("scenario", "");
+          entries[0].bytes = json(gspec).dump(2);
+          entries.push_back(
+              {.guest_path = gspec.plugin_path, .host_path = so, .with_closure = true});
+        }
+        if (std::string e = add_include_files(*t, entries); !e.empty()) {
+          report(Verdict::Kind::kFail, 0, {e});
+          continue;
+        }
+        if (gspec.scheduler.kind == "sched_ext") {
+          const Entity* s = specs.catalog.find("scheduler", gspec.scheduler.name);
+          fs::path bin = find_scheduler_binary(*s, specs.catalog, kernel);
+          if (bin.empty()) {
+            report(Verdict::Kind::kFail, 0,
+                   {fmt::format("scheduler binary '{}' not found (looked in the kernel's "
+                                "sched/ dir and PATH)",
+                                s->value->value("binary", ""))});
+            continue;
+          }
+          entries.push_back({.guest_path = gspec.scheduler.binary,
+                             .host_path = bin,
+                             .mode = 0755,
+                             .with_closure = true});
+        }
+        InitramfsOverlay overlay = build_overlay(entries, base);
+        if (!overlay.ok()) {
+          report(Verdict::Kind::kFail, 0, {"initramfs overlay: " + overlay.error});
+          continue;
+        }
+        VmConfig vm;
+        vm.topology = gspec.topology;
+        vm.memory_mib = memory_mib_for(gspec.topology, t->value_or<int>("memory_mib", 2048));
+        vm.accel = accel.accel;
+        vm.kernel = kernel.image;
+        vm.initrd = dir / "initrd.img";
+        vm.kaslr = t->value_or<bool>("kaslr", true);
+        vm.tcg_single_thread = kernel.jump_label;
+        vm.kargs = t->value_or<std::vector<std::string>>("kargs", {});
+        vm.channel =
+            kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
+        vm.run_dir = dir;
+        InitrdStats stats = write_initrd(base, overlay, vm.initrd);
+        if (!stats.error.empty()) {
+          report(Verdict::Kind::kFail, 0, {"initrd: " + stats.error});
+          continue;
+        }
+        QemuCommand cmd = build_qemu_command(vm);
+        if (!cmd.ok()) {
+          report(Verdict::Kind::kFail, 0, {"qemu: " + cmd.error});
+          continue;
+        }
+        VmTimeouts timeouts =
+            VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
+        VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
+        Verdict v = judge(outcome, gspec.topology, gspec.expect_err);
+        if (gspec.expect_err && outcome.reason != VmExitReason::kInterrupted)
+          check_scx_error_expectation(v, outcome, gspec.expect_scx_bpf_error_contains,
+                                      gspec.expect_scx_bpf_error_matches);
+        check_cleanup_budget(v, outcome, *t);
+        const double secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        json sidecar = {{"name", name},
+                        {"verdict", Verdict::name(v.kind)},
+                        {"reasons", v.reasons},
+                        {"kernel", kernel.label},
+                        {"accel", accel_name(accel.accel)},
+                        {"topology", gspec.topology.str()},
+                        {"seconds", secs},
+                        {"initrd",
+                         {{"base_bytes", stats.base_bytes},
+                          {"overlay_bytes", stats.overlay_bytes},
+                          {"overlay_build_ms", stats.overlay_build_ms}}},
+                        {"outcome", to_json(outcome)}};
+        if (accel.accel == Accel::kTcg)
+          sidecar["tcg_threads"] = vm.tcg_single_thread ? "single" : "multi";
+        if (std::string error = write_json_file(dir / "result.json", sidecar); !error.empty())
+          std::cerr << "ktstr-run: error: " << error << "\n";
+        std::error_code ec;
+        fs::remove(vm.initrd, ec);  // large and reproducible
+        if (outcome.reason == VmExitReason::kInterrupted) break;
+        report(v.kind, secs, v.reasons);
+      } catch (const std::exception& e) {
+        report(Verdict::Kind::kFail, 0, {std::string("internal error: ") + e.what()});
       }
-      InitramfsOverlay overlay = build_overlay(entries, base);
-      if (!overlay.ok()) {
-        report(Verdict::Kind::kFail, 0, {"initramfs overlay: " + overlay.error});
-        continue;
-      }
-      VmConfig vm;
-      vm.topology = gspec.topology;
-      vm.memory_mib = memory_mib_for(gspec.topology, t->value_or<int>("memory_mib", 2048));
-      vm.accel = accel.accel;
-      vm.kernel = kernel.image;
-      vm.initrd = dir / "initrd.img";
-      vm.kaslr = t->value_or<bool>("kaslr", true);
-      vm.tcg_single_thread = kernel.jump_label;
-      vm.kargs = t->value_or<std::vector<std::string>>("kargs", {});
-      vm.channel =
-          kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
-      vm.run_dir = dir;
-      InitrdStats stats = write_initrd(base, overlay, vm.initrd);
-      if (!stats.error.empty()) {
-        report(Verdict::Kind::kFail, 0, {"initrd: " + stats.error});
-        continue;
-      }
-      QemuCommand cmd = build_qemu_command(vm);
-      if (!cmd.ok()) {
-        report(Verdict::Kind::kFail, 0, {"qemu: " + cmd.error});
-        continue;
-      }
-      VmTimeouts timeouts =
-          VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
-      VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
-      Verdict v = judge(outcome, gspec.topology, gspec.expect_err);
-      if (gspec.expect_err && outcome.reason != VmExitReason::kInterrupted)
-        check_scx_error_expectation(v, outcome, gspec.expect_scx_bpf_error_contains,
-                                    gspec.expect_scx_bpf_error_matches);
-      check_cleanup_budget(v, outcome, *t);
-      const double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      json sidecar = {{"name", name},
-                      {"verdict", Verdict::name(v.kind)},
-                      {"reasons", v.reasons},
-                      {"kernel", kernel.label},
-                      {"accel", accel_name(accel.accel)},
-                      {"topology", gspec.topology.str()},
-                      {"seconds", secs},
-                      {"initrd",
-                       {{"base_bytes", stats.base_bytes},
-                        {"overlay_bytes", stats.overlay_bytes},
-                        {"overlay_build_ms", stats.overlay_build_ms}}},
-                      {"outcome", to_json(outcome)}};
-      if (accel.accel == Accel::kTcg)
-        sidecar["tcg_threads"] = vm.tcg_single_thread ? "single" : "multi";
-      std::ofstream(dir / "result.json") << sidecar.dump(2) << "\n";
-      std::error_code ec;
-      fs::remove(vm.initrd, ec);  // large and reproducible
-      if (outcome.reason == VmExitReason::kInterrupted) break;
-      report(v.kind, secs, v.reasons);
     }
   }
   if (VmRegistry::instance().interrupted()) {

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "guest/protocol/observed_topology.h"
+#include "runner/guest_text.h"
 
 namespace ktstr {
 
@@ -24,27 +25,31 @@ const char* Verdict::name(Kind k) {
 
 namespace {
 
+// Reasons are runner-written sentences; whatever the guest said goes in
+// quoted (runner/guest_text.h): escaped inline, or as a "| " block.
 Verdict judge_run(const VmOutcome& o, const TopologySpec& declared, bool check_topology) {
   Verdict v;
   for (const auto& f : o.findings) {
     if (!f.fatal) continue;
     v.reasons.push_back(
-        fmt::format("console: {}{}", f.line, f.detail.empty() ? "" : " (" + f.detail + ")"));
+        fmt::format("console: {}{}", escape_guest_line(f.line),
+                    f.detail.empty() ? "" : " (" + escape_guest_line(f.detail) + ")"));
   }
   if (!o.completed()) {
     std::string what = std::string(to_string(o.reason));
     if (o.reason == VmExitReason::kAgentDied) what = "agent died";
-    v.reasons.insert(v.reasons.begin(), fmt::format("{}: {}", what, o.detail));
-    if (!o.console_tail.empty()) v.reasons.push_back("console tail:\n" + o.console_tail);
+    v.reasons.insert(v.reasons.begin(), fmt::format("{}: {}", what, escape_guest_line(o.detail)));
+    if (!o.console_tail.empty())
+      v.reasons.push_back("console tail:\n" + quote_guest_block(o.console_tail));
     return v;
   }
   if (o.booted.is_object() && o.booted.contains("topology")) {
     try {
       ObservedTopology seen = o.booted["topology"].get<ObservedTopology>();
       std::string diff = check_topology ? compare_topology(declared, seen) : "";
-      if (!diff.empty()) v.reasons.push_back("topology mismatch: " + diff);
+      if (!diff.empty()) v.reasons.push_back("topology mismatch: " + escape_guest_line(diff));
     } catch (const std::exception& e) {
-      v.reasons.push_back(std::string("garbled booted frame: ") + e.what());
+      v.reasons.push_back("garbled booted frame: " + escape_guest_line(e.what()));
     }
   } else {
     v.reasons.push_back("the agent did not report its topology");
@@ -56,14 +61,17 @@ Verdict judge_run(const VmOutcome& o, const TopologySpec& declared, bool check_t
   const std::string verdict = o.result.value("verdict", "");
   if (o.result.contains("details") && o.result["details"].is_array()) {
     for (const auto& d : o.result["details"])
-      if (d.is_string() && verdict != "pass") v.reasons.push_back(d.get<std::string>());
+      if (d.is_string() && verdict != "pass")
+        v.reasons.push_back(quote_guest_block(d.get<std::string>()));
   }
   if (verdict == "skip") {
     v.kind = Verdict::Kind::kSkip;
     return v;
   }
-  if (verdict != "pass" && v.reasons.empty()) v.reasons.push_back("scenario verdict: " + verdict);
-  if (verdict != "pass") v.reasons.insert(v.reasons.begin(), "scenario " + verdict);
+  if (verdict != "pass" && v.reasons.empty())
+    v.reasons.push_back("scenario verdict: " + escape_guest_line(verdict));
+  if (verdict != "pass")
+    v.reasons.insert(v.reasons.begin(), "scenario " + escape_guest_line(verdict));
   if (v.reasons.empty()) v.kind = Verdict::Kind::kPass;
   return v;
 }
@@ -140,7 +148,7 @@ void check_scx_error_expectation(Verdict& v, const VmOutcome& outcome, const std
   for (const auto& m : missing)
     reasons.push_back("the run failed, but not with the expected sched_ext error: " + m +
                       " not found");
-  reasons.push_back("seen:\n" + seen);
+  reasons.push_back("seen:\n" + quote_guest_block(seen));
   v.reasons = std::move(reasons);
 }
 

@@ -2,11 +2,15 @@
 // '\r' before it is dropped); each complete line is checked against a small
 // table of substrings the kernel prints verbatim, so no regex engine runs over
 // untrusted text. A line longer than the cap is truncated for matching and for
-// the tail, and the rest of it is skipped up to the next newline.
+// the tail, and the rest of it is skipped up to the next newline. Console
+// bytes become text here: every line (and the pending partial one) is decoded
+// as UTF-8 with replacement, so findings and the tail are always valid UTF-8.
 #include "vmm/console_classifier.h"
 
 #include <algorithm>
 #include <cstdlib>
+
+#include "guest/protocol/valid_utf8.h"
 
 namespace ktstr {
 namespace {
@@ -114,8 +118,9 @@ void ConsoleClassifier::finish() {
 void ConsoleClassifier::end_line() {
   if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();
   ++line_count_;
-  classify(partial_);
-  remember(partial_);
+  const std::string line = make_valid_utf8(partial_);
+  classify(line);
+  remember(line);
   partial_.clear();
   partial_truncated_ = false;
 }
@@ -187,6 +192,7 @@ void ConsoleClassifier::remember(std::string_view line) {
   if (tail_size_ > tail_bytes_) {  // a single line longer than the tail
     std::string& only = tail_.front();
     only.erase(0, only.size() + 1 - tail_bytes_);
+    only = make_valid_utf8(only);  // the cut may have split a character
     tail_size_ = only.size() + 1;
   }
 }
@@ -210,7 +216,7 @@ std::string ConsoleClassifier::tail() const {
     out += line;
     out += '\n';
   }
-  out += partial_;
+  out += make_valid_utf8(partial_);
   return out;
 }
 

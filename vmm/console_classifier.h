@@ -2,7 +2,8 @@
 // oopses, RCU stalls, initramfs and memory failures, the death of the agent
 // (PID 1) and sched_ext disable messages, and keeps a bounded tail of the text
 // for verdicts. The console is untrusted guest output: memory stays bounded
-// whatever arrives (long lines are truncated, findings and tail are capped).
+// whatever arrives (long lines are truncated, findings and tail are capped),
+// and every string it hands out is valid UTF-8 (ill-formed bytes become U+FFFD).
 #pragma once
 
 #include <cstddef>

@@ -28,6 +28,7 @@
 #include <optional>
 
 #include "guest/protocol/frame.h"
+#include "guest/protocol/valid_utf8.h"
 #include "vmm/qmp_client.h"
 
 namespace ktstr {
@@ -488,7 +489,9 @@ void Supervisor::finish() {
   out_.channel.bad_json = decoder_.bad_json();
   out_.channel.skipped_bytes = decoder_.skipped_bytes();
   if (!out_.qemu_output_path.empty()) {
-    out_.stderr_tail = file_tail(out_.qemu_output_path, spec_.limits.stderr_tail_bytes);
+    // QEMU's output can carry guest bytes (and the tail's cut can split a character).
+    out_.stderr_tail =
+        make_valid_utf8(file_tail(out_.qemu_output_path, spec_.limits.stderr_tail_bytes));
   }
   out_.timings.teardown_ms = decided_ ? ms_between(t_decided_, t_end) : 0;
   out_.timings.total_ms = ms_between(t_launch_, t_end);

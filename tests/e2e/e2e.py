@@ -43,6 +43,14 @@ CASES.update({
     "host_only_pass": ("host_only_pass.toml", "host_only_pass", 0, "PASS", []),
     "host_only_fail": ("host_only_fail.toml", "host_only_fail", 1, "FAIL",
                        [r"e2e-fail-detail-one", r"e2e-fail-detail-two"]),
+    # Hostile guest output (issue 14): see check_guest_bytes / check_guest_forge.
+    "guest_bytes": ("guest_bytes.toml", "guest_bytes", 0, "PASS",
+                    [r"(?m)^PASS ktstr/guest_bytes_next "]),
+    "guest_forge": ("guest_forge.toml", "guest_forge", 1, "FAIL",
+                    [r"(?m)^    \| PASS ktstr/fake 0\.1s$", r"\\x1b\]0;owned\\x07"]),
+    "sysctl_missing": ("sysctl_missing.toml", "sysctl_missing", 1, "FAIL",
+                       [r"sysctl kernel\.no_such_sysctl_x = '1'.*No such file or directory"]),
+    "sysctl_bool": ("sysctl_bool.toml", "sysctl_bool", 0, "PASS", []),
 })
 SIGNAL_CASES = {"sigint", "sigkill"}
 
@@ -153,6 +161,41 @@ def check_topology(shape, rj):
     return problems
 
 
+def check_guest_bytes(out, results):
+    """Every result.json is strict UTF-8 JSON, and both tests have one."""
+    problems = []
+    names = []
+    for path in results:
+        try:
+            with open(path, encoding="utf-8", errors="strict") as f:
+                rj = json.load(f)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            problems.append(f"{path} is not valid UTF-8 JSON: {e}")
+            continue
+        names.append(rj.get("name"))
+        tail = (rj.get("outcome") or {}).get("console_tail", "")
+        if rj.get("name") == "ktstr/guest_bytes" and "\ufffd" not in tail:
+            problems.append("the 0xFF byte did not reach the console tail as U+FFFD")
+    for want in ("ktstr/guest_bytes", "ktstr/guest_bytes_next"):
+        if want not in names:
+            problems.append(f"no result.json for {want} (got {names})")
+    return problems
+
+
+def check_guest_forge(out, results):
+    """Guest text never starts a line of its own nor reaches the terminal raw."""
+    problems = []
+    if re.search(r"(?m)^PASS ktstr/fake", out):
+        problems.append("a guest detail printed a line starting with 'PASS ktstr/fake'")
+    for ch, name in (("\x1b", "ESC"), ("\r", "CR"), ("\x07", "BEL")):
+        if ch in out:
+            problems.append(f"raw {name} in the runner's output")
+    return problems
+
+
+EXTRA_CHECKS = {"guest_bytes": check_guest_bytes, "guest_forge": check_guest_forge}
+
+
 def run_verdict_case(args, case, kernel, run_dir):
     spec_file, test, want_rc, want_verdict, patterns = CASES[case]
     spec = os.path.join(args.specs, spec_file)
@@ -162,6 +205,8 @@ def run_verdict_case(args, case, kernel, run_dir):
     if want_verdict != "SKIP":
         results = [os.path.join(d, f) for d, _, fs in os.walk(run_dir) for f in fs
                    if f == "result.json"]
+        if case in EXTRA_CHECKS:
+            problems += EXTRA_CHECKS[case](out, results)
         if not results:
             problems.append(f"no result.json under {run_dir}")
         else:

@@ -164,6 +164,15 @@ def main():
         guest.say("[    1.000001] Oops: 0002 [#1] PREEMPT SMP NOPTI\r\n")
         guest.say("[    1.000002] Kernel panic - not syncing: Fatal exception\r\n")
         sys.exit(0)  # panic=-1 with -no-reboot: QEMU exits 0
+    if s == "bad_bytes":  # issue 14: a scenario wrote "\xff\n" to stdout
+        guest.send(typed("booted", topology={"cpus": 2}))
+        guest.console.sendall(b"\xff\n[    1.0] BUG: \xc3 half a character\r\n\xe2\x82")
+        sys.stderr.buffer.write(b"qemu: \xfe\xff\n")
+        sys.stderr.flush()
+        guest.send(typed("result", verdict="pass", details=[], data={}))
+        guest.send(typed("done"))
+        time.sleep(0.05)
+        sys.exit(0)
     if s == "die":
         guest.send(typed("booted", topology={"cpus": 2}))
         guest.say("[    1.000000] something went wrong\r\n")

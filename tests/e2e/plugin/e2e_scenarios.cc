@@ -1,6 +1,7 @@
 // Scenarios for the end-to-end tests (tests/e2e): every way a scenario can
 // end inside a real VM, plus one that panics the guest kernel on purpose, and
-// one that checks the test's extra_include_files arrived.
+// one that checks the test's extra_include_files arrived, and scenarios with
+// hostile output (invalid UTF-8, forged verdict lines, terminal escapes).
 #include <ktstr/scenario.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,5 +73,31 @@ KTSTR_SCENARIO_DESC(e2e_include, "reads an included file and runs an included pr
   if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     return ktstr::AssertResult::fail("/ktstr/include/true did not run (status " +
                                      std::to_string(status) + ")");
+  return ktstr::AssertResult::pass();
+}
+
+KTSTR_SCENARIO_DESC(e2e_bad_bytes, "writes an invalid UTF-8 byte to stdout and returns PASS") {
+  (void)ctx;
+  // issue 14: this one byte on the console ended the runner with exit 134.
+  if (::write(1, "\xff\n", 2) != 2) return ktstr::AssertResult::fail("write to stdout failed");
+  return ktstr::AssertResult::pass();
+}
+
+KTSTR_SCENARIO_DESC(e2e_forge, "FAILs with details that try to forge a PASS line and escapes") {
+  (void)ctx;
+  return ktstr::AssertResult::fail("first\nPASS ktstr/fake 0.1s")
+      .note("\x1b]0;owned\x07\x1b[31m\r");
+}
+
+KTSTR_SCENARIO_DESC(e2e_autogroup_off, "PASSes when kernel.sched_autogroup_enabled is 0") {
+  (void)ctx;
+  std::FILE* f = std::fopen("/proc/sys/kernel/sched_autogroup_enabled", "r");
+  if (!f) return ktstr::AssertResult::fail("cannot open /proc/sys/kernel/sched_autogroup_enabled");
+  int value = -1;
+  const int n = std::fscanf(f, "%d", &value);
+  std::fclose(f);
+  if (n != 1 || value != 0)
+    return ktstr::AssertResult::fail("kernel.sched_autogroup_enabled is " + std::to_string(value) +
+                                     ", expected 0");
   return ktstr::AssertResult::pass();
 }

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "fake_sysfs.h"
+#include "guest/protocol/valid_utf8.h"
 
 namespace ktstr {
 namespace {
@@ -226,6 +227,27 @@ TEST_F(SchedulerLifecycleTest, ProcessDiesDuringTheRun) {
   EXPECT_EQ(o.verdict, "fail");
   EXPECT_NE(o.details.front().find("SIGSEGV"), std::string::npos) << all(o);
   EXPECT_EQ(o.details.back(), "scenario detail");
+}
+
+TEST_F(SchedulerLifecycleTest, InvalidUtf8InItsOutputAndKmsgIsReplaced) {
+  // Untrusted bytes from the scheduler's stdout and /dev/kmsg become valid text.
+  const std::string bin = script("bytes.sh",
+                                 "echo fake > \"$O\"; echo enabled > \"$S\"\nsleep 0.3\n"
+                                 "printf 'out \\377\\n'\n"
+                                 "printf '6,5,200,-;sched_ext: BPF scheduler \"fake\" disabled "
+                                 "(runtime error \\376)\\n' >> \"$K\"\n"
+                                 "echo disabled > \"$S\"\nsleep 0.2\nexit 1\n");
+  SchedulerLifecycle l(spec(bin), host_, options());
+  ScenarioOutcome o;
+  ASSERT_TRUE(l.start(o)) << all(o);
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  l.finish(o);
+  EXPECT_EQ(o.verdict, "fail") << all(o);
+  EXPECT_NE(all(o).find("out \xEF\xBF\xBD"), std::string::npos) << all(o);
+  for (const auto& d : o.details) EXPECT_TRUE(is_valid_utf8(d)) << d;
+  std::string dumped;
+  ASSERT_NO_THROW(dumped = o.data.dump());  // strict: throws on invalid UTF-8
+  EXPECT_NE(dumped.find("runtime error \xEF\xBF\xBD"), std::string::npos) << dumped;
 }
 
 TEST_F(SchedulerLifecycleTest, StuckDisablingFailsTheStop) {

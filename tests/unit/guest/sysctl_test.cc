@@ -32,5 +32,18 @@ TEST(Sysctl, WritesValuesAndReportsFailures) {
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "sys/kernel/missing"));
 }
 
+TEST(Sysctl, EveryFailureNamesTheSysctlTheValueAndTheErrno) {
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "sys/kernel/sched_autogroup_enabled", "1\n");
+  auto errors = apply_sysctls(dir.path(), {{"kernel.no_such_sysctl_x", "1"}, {"kernel", "0"}});
+  ASSERT_EQ(errors.size(), 2u);
+  // std::map order: "kernel" (a directory, EISDIR) first.
+  EXPECT_EQ(errors[0], "sysctl kernel = '0': open " + (dir.path() / "sys/kernel").string() +
+                           ": Is a directory");
+  EXPECT_EQ(errors[1], "sysctl kernel.no_such_sysctl_x = '1': open " +
+                           (dir.path() / "sys/kernel/no_such_sysctl_x").string() +
+                           ": No such file or directory (this kernel has no such sysctl)");
+}
+
 }  // namespace
 }  // namespace ktstr

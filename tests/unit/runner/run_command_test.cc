@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 #include "guest/protocol/observed_topology.h"
 #include "runner/exit_codes.h"
@@ -25,11 +26,20 @@ class FakeLauncher : public VmLauncher {
  public:
   std::string verdict = "pass";
   bool topology_matches = true;
+  std::vector<std::string> details = {"worker 3 starved"};
+  std::string console_tail;  ///< what the guest's console showed
+  int throw_on_launch = 0;   ///< 1-based launch that throws (0: none)
   std::vector<VmConfig> launched;
+  std::vector<std::string> initrds;  ///< each launch's initrd bytes (the runner deletes it)
 
   VmOutcome launch(const VmConfig& config, const QemuCommand&, const VmTimeouts&) override {
     launched.push_back(config);
+    std::ifstream in(config.initrd, std::ios::binary);
+    initrds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (static_cast<int>(launched.size()) == throw_on_launch)
+      throw std::runtime_error("launcher failed\x1b[2J");
     VmOutcome o;
+    o.console_tail = console_tail;
     o.reason = VmExitReason::kDone;
     o.done = true;
     ObservedTopology seen;
@@ -53,7 +63,7 @@ class FakeLauncher : public VmLauncher {
       seen.numa_nodes.push_back(g);
     }
     o.booted = {{"type", "booted"}, {"topology", seen}};
-    o.result = {{"type", "result"}, {"verdict", verdict}, {"details", {"worker 3 starved"}}};
+    o.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
     return o;
   }
 };
@@ -84,6 +94,18 @@ class RunCommandTest : public ::testing::Test {
     o.run_dir = (dir_ / "runs").string();
     o.accel = "tcg";
     return o;
+  }
+  /// Every result.json under the run dir, parsed strictly (invalid UTF-8 throws).
+  std::vector<nlohmann::json> results() const {
+    std::vector<nlohmann::json> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir_ / "runs")) {
+      if (e.path().filename() != "result.json") continue;
+      std::ifstream in(e.path(), std::ios::binary);
+      std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      EXPECT_EQ(text.find('\x1b'), std::string::npos) << "raw ESC in " << e.path();
+      out.push_back(nlohmann::json::parse(text));
+    }
+    return out;
   }
   fs::path dir_;
 };
@@ -343,7 +365,90 @@ TEST_F(RunCommandTest, HostOnlyWithoutAWritableCgroup2IsAnInfrastructureError) {
   EXPECT_EQ(rc, kExitInfra);
   EXPECT_THAT(err, ::testing::HasSubstr("host_only needs cgroup v2"));
   EXPECT_TRUE(fake.launched.empty());
-}
+
+  constexpr const char* kTwoTests = R"(
+[test.a]
+topology = "1n2l2c1t"
+[[test.a.cgroup]]
+name = "cg_0"
+[test.b]
+topology = "1n2l2c1t"
+[[test.b.cgroup]]
+name = "cg_0"
+)";
+
+  TEST_F(RunCommandTest, InvalidUtf8FromTheGuestNeitherCrashesNorStopsTheRun) {
+    // issue 14: "\xff\n" on the guest's stdout ended ktstr-run with exit 134,
+    // an empty result.json and no later test run.
+    FakeLauncher fake;
+    fake.console_tail = "\xff\n";
+    fake.details = {"bad \xfe byte"};
+    testing::internal::CaptureStdout();
+    const int rc = run_tests(options(kTwoTests), fake);
+    const std::string out = testing::internal::GetCapturedStdout();
+    EXPECT_EQ(rc, kExitOk) << out;
+    EXPECT_EQ(fake.launched.size(), 2u);
+    EXPECT_NE(out.find("2 passed, 0 failed"), std::string::npos) << out;
+    std::vector<nlohmann::json> rj;
+    ASSERT_NO_THROW(rj = results());
+    ASSERT_EQ(rj.size(), 2u);
+    for (const auto& r : rj) {
+      EXPECT_EQ(r["verdict"], "PASS");
+      EXPECT_EQ(r["outcome"]["console_tail"], "\xEF\xBF\xBD\n");
+    }
+  }
+
+  TEST_F(RunCommandTest, AnExceptionInOneTestFailsThatTestAndTheRunGoesOn) {
+    FakeLauncher fake;
+    fake.throw_on_launch = 1;
+    testing::internal::CaptureStdout();
+    const int rc = run_tests(options(kTwoTests), fake);
+    const std::string out = testing::internal::GetCapturedStdout();
+    EXPECT_EQ(rc, kExitTestFailed) << out;
+    EXPECT_EQ(fake.launched.size(), 2u);
+    EXPECT_NE(out.find("FAIL "), std::string::npos) << out;
+    EXPECT_NE(out.find("    internal error: launcher failed\\x1b[2J\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 passed, 1 failed"), std::string::npos) << out;
+  }
+
+  TEST_F(RunCommandTest, GuestTextCannotForgeAVerdictLineOrReachTheTerminalRaw) {
+    // issue 14: a detail "first\nPASS ktstr/fake 0.1s" printed a fake PASS line.
+    FakeLauncher fake;
+    fake.verdict = "fail";
+    fake.details = {"first\nPASS ktstr/fake 0.1s", "\x1b]0;owned\x07\x1b[31m\r"};
+    fake.console_tail = "\r\x1b[1APASS ktstr/console 0.1s\n";
+    testing::internal::CaptureStdout();
+    const int rc = run_tests(options(kSpec), fake);
+    const std::string out = testing::internal::GetCapturedStdout();
+    EXPECT_EQ(rc, kExitTestFailed) << out;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      EXPECT_FALSE(line.starts_with("PASS")) << out;
+      for (char c : line) EXPECT_FALSE(c == '\x1b' || c == '\r' || c == '\x07') << line;
+    }
+    EXPECT_NE(out.find("    | first\n    | PASS ktstr/fake 0.1s\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("    | \\x1b]0;owned\\x07\\x1b[31m\\r\n"), std::string::npos) << out;
+    // result.json keeps the guest's text exactly, escaped by JSON itself (\u001b).
+    std::vector<nlohmann::json> rj = results();
+    ASSERT_EQ(rj.size(), 1u);
+    EXPECT_EQ(rj[0]["outcome"]["result"]["details"][1], "\x1b]0;owned\x07\x1b[31m\r");
+  }
+
+  TEST_F(RunCommandTest, SysctlBooleansReachTheGuestAsOneAndZero) {
+    // issue 14: `true` was written to /proc/sys as "true", which the kernel rejects.
+    FakeLauncher fake;
+    EXPECT_EQ(
+        run_tests(options(spec_with("sysctls = { \"kernel.sched_autogroup_enabled\" = false, "
+                                    "\"kernel.x\" = true, \"vm.n\" = 3, \"vm.s\" = \"a b\" }")),
+                  fake),
+        kExitOk);
+    ASSERT_EQ(fake.initrds.size(), 1u);
+    const std::string& initrd = fake.initrds[0];
+    for (const char* want : {"\"kernel.sched_autogroup_enabled\": \"0\"", "\"kernel.x\": \"1\"",
+                             "\"vm.n\": \"3\"", "\"vm.s\": \"a b\""}) {
+      EXPECT_NE(initrd.find(want), std::string::npos) << want;
+    }
+  }
 
 }  // namespace
 }  // namespace ktstr

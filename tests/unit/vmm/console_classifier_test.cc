@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "guest/protocol/valid_utf8.h"
+
 namespace ktstr {
 namespace {
 
@@ -113,6 +115,17 @@ TEST(ConsoleClassifier, BinaryGarbageNeverCrashes) {
   c.feed(bytes);
   c.finish();
   EXPECT_LE(c.tail().size(), 16u * 1024u + 4096u);
+}
+
+TEST(ConsoleClassifier, InvalidUtf8IsReplacedInTailAndFindings) {
+  // Long lines are cut at the line cap, which may split a character, too.
+  ConsoleClassifier c(/*tail_bytes=*/64, /*max_line=*/80);
+  c.feed("\xff\n[ 1.0] BUG: bad \xc3(\n" + std::string(79, 'a') + "\xc3\xa9\n\xe2\x82");
+  EXPECT_TRUE(is_valid_utf8(c.tail())) << c.tail();
+  EXPECT_TRUE(c.tail().ends_with(kReplacementChar)) << c.tail();  // the pending partial line
+  ASSERT_EQ(c.findings().size(), 1u);
+  EXPECT_EQ(c.findings()[0].line, "[ 1.0] BUG: bad \xEF\xBF\xBD(");
+  EXPECT_EQ(c.findings()[0].detail, "bad \xEF\xBF\xBD(");
 }
 
 }  // namespace

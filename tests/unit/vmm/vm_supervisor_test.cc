@@ -12,6 +12,8 @@
 #include <fstream>
 #include <thread>
 
+#include "guest/protocol/valid_utf8.h"
+
 namespace ktstr {
 namespace {
 
@@ -187,6 +189,24 @@ TEST_F(VmSupervisorTest, QemuDyingBeforeDoneIsQemuFailedWithItsStderr) {
   EXPECT_EQ(out.reason, VmExitReason::kQemuFailed) << out.detail;
   EXPECT_NE(out.detail.find("exit 1"), std::string::npos) << out.detail;
   EXPECT_NE(out.stderr_tail.find("fake failure"), std::string::npos) << out.stderr_tail;
+  expect_no_survivor();
+}
+
+TEST_F(VmSupervisorTest, InvalidUtf8FromTheGuestBecomesReplacementCharacters) {
+  // issue 14: one 0xFF byte on the console made to_json(outcome).dump() throw.
+  VmOutcome out = supervise_vm(spec("bad_bytes"));
+  EXPECT_EQ(out.reason, VmExitReason::kDone) << out.detail;
+  EXPECT_TRUE(is_valid_utf8(out.console_tail)) << out.console_tail;
+  EXPECT_NE(out.console_tail.find("process\n\xEF\xBF\xBD\n[    1.0] BUG: \xEF\xBF\xBD half"),
+            std::string::npos)
+      << out.console_tail;
+  EXPECT_TRUE(is_valid_utf8(out.stderr_tail)) << out.stderr_tail;
+  ASSERT_EQ(out.findings.size(), 1u);
+  EXPECT_TRUE(is_valid_utf8(out.findings[0].line));
+  EXPECT_TRUE(is_valid_utf8(out.findings[0].detail));
+  std::string text;
+  EXPECT_NO_THROW(text = to_json(out).dump(2));
+  EXPECT_NE(text.find(kReplacementChar), std::string::npos) << text;
   expect_no_survivor();
 }
 
