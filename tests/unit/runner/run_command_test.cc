@@ -365,8 +365,9 @@ TEST_F(RunCommandTest, HostOnlyWithoutAWritableCgroup2IsAnInfrastructureError) {
   EXPECT_EQ(rc, kExitInfra);
   EXPECT_THAT(err, ::testing::HasSubstr("host_only needs cgroup v2"));
   EXPECT_TRUE(fake.launched.empty());
+}
 
-  constexpr const char* kTwoTests = R"(
+constexpr const char* kTwoTests = R"(
 [test.a]
 topology = "1n2l2c1t"
 [[test.a.cgroup]]
@@ -377,78 +378,77 @@ topology = "1n2l2c1t"
 name = "cg_0"
 )";
 
-  TEST_F(RunCommandTest, InvalidUtf8FromTheGuestNeitherCrashesNorStopsTheRun) {
-    // issue 14: "\xff\n" on the guest's stdout ended ktstr-run with exit 134,
-    // an empty result.json and no later test run.
-    FakeLauncher fake;
-    fake.console_tail = "\xff\n";
-    fake.details = {"bad \xfe byte"};
-    testing::internal::CaptureStdout();
-    const int rc = run_tests(options(kTwoTests), fake);
-    const std::string out = testing::internal::GetCapturedStdout();
-    EXPECT_EQ(rc, kExitOk) << out;
-    EXPECT_EQ(fake.launched.size(), 2u);
-    EXPECT_NE(out.find("2 passed, 0 failed"), std::string::npos) << out;
-    std::vector<nlohmann::json> rj;
-    ASSERT_NO_THROW(rj = results());
-    ASSERT_EQ(rj.size(), 2u);
-    for (const auto& r : rj) {
-      EXPECT_EQ(r["verdict"], "PASS");
-      EXPECT_EQ(r["outcome"]["console_tail"], "\xEF\xBF\xBD\n");
-    }
+TEST_F(RunCommandTest, InvalidUtf8FromTheGuestNeitherCrashesNorStopsTheRun) {
+  // issue 14: "\xff\n" on the guest's stdout ended ktstr-run with exit 134,
+  // an empty result.json and no later test run.
+  FakeLauncher fake;
+  fake.console_tail = "\xff\n";
+  fake.details = {"bad \xfe byte"};
+  testing::internal::CaptureStdout();
+  const int rc = run_tests(options(kTwoTests), fake);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, kExitOk) << out;
+  EXPECT_EQ(fake.launched.size(), 2u);
+  EXPECT_NE(out.find("2 passed, 0 failed"), std::string::npos) << out;
+  std::vector<nlohmann::json> rj;
+  ASSERT_NO_THROW(rj = results());
+  ASSERT_EQ(rj.size(), 2u);
+  for (const auto& r : rj) {
+    EXPECT_EQ(r["verdict"], "PASS");
+    EXPECT_EQ(r["outcome"]["console_tail"], "\xEF\xBF\xBD\n");
   }
+}
 
-  TEST_F(RunCommandTest, AnExceptionInOneTestFailsThatTestAndTheRunGoesOn) {
-    FakeLauncher fake;
-    fake.throw_on_launch = 1;
-    testing::internal::CaptureStdout();
-    const int rc = run_tests(options(kTwoTests), fake);
-    const std::string out = testing::internal::GetCapturedStdout();
-    EXPECT_EQ(rc, kExitTestFailed) << out;
-    EXPECT_EQ(fake.launched.size(), 2u);
-    EXPECT_NE(out.find("FAIL "), std::string::npos) << out;
-    EXPECT_NE(out.find("    internal error: launcher failed\\x1b[2J\n"), std::string::npos) << out;
-    EXPECT_NE(out.find("1 passed, 1 failed"), std::string::npos) << out;
-  }
+TEST_F(RunCommandTest, AnExceptionInOneTestFailsThatTestAndTheRunGoesOn) {
+  FakeLauncher fake;
+  fake.throw_on_launch = 1;
+  testing::internal::CaptureStdout();
+  const int rc = run_tests(options(kTwoTests), fake);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, kExitTestFailed) << out;
+  EXPECT_EQ(fake.launched.size(), 2u);
+  EXPECT_NE(out.find("FAIL "), std::string::npos) << out;
+  EXPECT_NE(out.find("    internal error: launcher failed\\x1b[2J\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 passed, 1 failed"), std::string::npos) << out;
+}
 
-  TEST_F(RunCommandTest, GuestTextCannotForgeAVerdictLineOrReachTheTerminalRaw) {
-    // issue 14: a detail "first\nPASS ktstr/fake 0.1s" printed a fake PASS line.
-    FakeLauncher fake;
-    fake.verdict = "fail";
-    fake.details = {"first\nPASS ktstr/fake 0.1s", "\x1b]0;owned\x07\x1b[31m\r"};
-    fake.console_tail = "\r\x1b[1APASS ktstr/console 0.1s\n";
-    testing::internal::CaptureStdout();
-    const int rc = run_tests(options(kSpec), fake);
-    const std::string out = testing::internal::GetCapturedStdout();
-    EXPECT_EQ(rc, kExitTestFailed) << out;
-    std::istringstream lines(out);
-    for (std::string line; std::getline(lines, line);) {
-      EXPECT_FALSE(line.starts_with("PASS")) << out;
-      for (char c : line) EXPECT_FALSE(c == '\x1b' || c == '\r' || c == '\x07') << line;
-    }
-    EXPECT_NE(out.find("    | first\n    | PASS ktstr/fake 0.1s\n"), std::string::npos) << out;
-    EXPECT_NE(out.find("    | \\x1b]0;owned\\x07\\x1b[31m\\r\n"), std::string::npos) << out;
-    // result.json keeps the guest's text exactly, escaped by JSON itself (\u001b).
-    std::vector<nlohmann::json> rj = results();
-    ASSERT_EQ(rj.size(), 1u);
-    EXPECT_EQ(rj[0]["outcome"]["result"]["details"][1], "\x1b]0;owned\x07\x1b[31m\r");
+TEST_F(RunCommandTest, GuestTextCannotForgeAVerdictLineOrReachTheTerminalRaw) {
+  // issue 14: a detail "first\nPASS ktstr/fake 0.1s" printed a fake PASS line.
+  FakeLauncher fake;
+  fake.verdict = "fail";
+  fake.details = {"first\nPASS ktstr/fake 0.1s", "\x1b]0;owned\x07\x1b[31m\r"};
+  fake.console_tail = "\r\x1b[1APASS ktstr/console 0.1s\n";
+  testing::internal::CaptureStdout();
+  const int rc = run_tests(options(kSpec), fake);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, kExitTestFailed) << out;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_FALSE(line.starts_with("PASS")) << out;
+    for (char c : line) EXPECT_FALSE(c == '\x1b' || c == '\r' || c == '\x07') << line;
   }
+  EXPECT_NE(out.find("    | first\n    | PASS ktstr/fake 0.1s\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("    | \\x1b]0;owned\\x07\\x1b[31m\\r\n"), std::string::npos) << out;
+  // result.json keeps the guest's text exactly, escaped by JSON itself (\u001b).
+  std::vector<nlohmann::json> rj = results();
+  ASSERT_EQ(rj.size(), 1u);
+  EXPECT_EQ(rj[0]["outcome"]["result"]["details"][1], "\x1b]0;owned\x07\x1b[31m\r");
+}
 
-  TEST_F(RunCommandTest, SysctlBooleansReachTheGuestAsOneAndZero) {
-    // issue 14: `true` was written to /proc/sys as "true", which the kernel rejects.
-    FakeLauncher fake;
-    EXPECT_EQ(
-        run_tests(options(spec_with("sysctls = { \"kernel.sched_autogroup_enabled\" = false, "
-                                    "\"kernel.x\" = true, \"vm.n\" = 3, \"vm.s\" = \"a b\" }")),
-                  fake),
-        kExitOk);
-    ASSERT_EQ(fake.initrds.size(), 1u);
-    const std::string& initrd = fake.initrds[0];
-    for (const char* want : {"\"kernel.sched_autogroup_enabled\": \"0\"", "\"kernel.x\": \"1\"",
-                             "\"vm.n\": \"3\"", "\"vm.s\": \"a b\""}) {
-      EXPECT_NE(initrd.find(want), std::string::npos) << want;
-    }
+TEST_F(RunCommandTest, SysctlBooleansReachTheGuestAsOneAndZero) {
+  // issue 14: `true` was written to /proc/sys as "true", which the kernel rejects.
+  FakeLauncher fake;
+  EXPECT_EQ(run_tests(options(spec_with("sysctls = { \"kernel.sched_autogroup_enabled\" = false, "
+                                        "\"kernel.x\" = true, \"vm.n\" = 3, \"vm.s\" = \"a b\" }")),
+                      fake),
+            kExitOk);
+  ASSERT_EQ(fake.initrds.size(), 1u);
+  const std::string& initrd = fake.initrds[0];
+  for (const char* want : {"\"kernel.sched_autogroup_enabled\": \"0\"", "\"kernel.x\": \"1\"",
+                           "\"vm.n\": \"3\"", "\"vm.s\": \"a b\""}) {
+    EXPECT_NE(initrd.find(want), std::string::npos) << want;
   }
+}
 
 }  // namespace
 }  // namespace ktstr
