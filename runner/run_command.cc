@@ -326,6 +326,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       vm.channel =
           kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
       vm.run_dir = dir;
+      std::error_code cwd_error;  // none: socket paths stay absolute
+      vm.working_dir = std::filesystem::current_path(cwd_error);
       InitrdStats stats = write_initrd(base, overlay, vm.initrd);
       if (!stats.error.empty()) {
         report(Verdict::Kind::kFail, 0, {"initrd: " + stats.error});
