@@ -19,6 +19,7 @@ struct SpecOptions {
   std::vector<std::string> sets;          ///< --set KEY=VALUE
   std::vector<std::string> plugin_paths;  ///< --plugin-path
   bool check_plugins = true;
+  bool load_plugins = false;  ///< --load: dlopen plugins on the host (runs their code)
 };
 
 /// Everything the spec stages produced. `set` is heap-held so pointers into it stay valid.
