@@ -13,6 +13,7 @@
 
 #include "runner/exit_codes.h"
 #include "runner/qemu_vm_launcher.h"
+#include "runner/stale_runs.h"
 #include "runner/verdict.h"
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
@@ -224,6 +225,18 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   }
   const fs::path run_root = runs_parent / run_id();
   fs::create_directories(run_root);
+  // Locked before the sweep, so the sweep passes over this run.
+  std::string run_lock_error;
+  const auto run_lock = RunDirLock::acquire(run_root, &run_lock_error);
+  if (!run_lock) {
+    std::cerr << "ktstr-run: error: " << run_lock_error << "\n";
+    return kExitInfra;
+  }
+  if (const StaleSweep swept = sweep_stale_runs(runs_parent); swept.files > 0)
+    std::cout << fmt::format(
+        "ktstr-run: note: removed {} file{} ({:.1f} MB) that {} killed run{} left in {}\n",
+        swept.files, swept.files == 1 ? "" : "s", swept.bytes / 1e6, swept.runs,
+        swept.runs == 1 ? "" : "s", runs_parent.string());
   std::string kernel_list = kernels.kernels[0].label;
   for (size_t i = 1; i < kernels.kernels.size(); ++i)
     kernel_list += ", " + kernels.kernels[i].label;

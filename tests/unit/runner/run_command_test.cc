@@ -104,6 +104,22 @@ TEST_F(RunCommandTest, APassingVmExitsZeroAndBootsTheDeclaredTopology) {
   EXPECT_EQ(fake.launched[0].memory_mib, 2048);
 }
 
+// A SIGKILLed runner leaves initrd.img and sockets; the next run removes the
+// stale initrd (never results or logs) and leaves no lock of its own (issue 14).
+TEST_F(RunCommandTest, ARunCleansUpAfterAKilledRunAndLeavesNoLock) {
+  const fs::path killed = dir_ / "runs" / "20260101-000000-999999";
+  fs::create_directories(killed / "a");
+  std::ofstream(killed / ".lock") << "999999\n";
+  std::ofstream(killed / "a" / "initrd.img") << std::string(1000, 'i');
+  std::ofstream(killed / "a" / "console.log") << "log\n";
+  FakeLauncher fake;
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitOk);
+  EXPECT_FALSE(fs::exists(killed / "a" / "initrd.img"));
+  EXPECT_TRUE(fs::exists(killed / "a" / "console.log"));
+  for (const auto& run : fs::directory_iterator(dir_ / "runs"))
+    EXPECT_FALSE(fs::exists(run.path() / ".lock")) << run.path();
+}
+
 TEST_F(RunCommandTest, AFailingScenarioExitsOne) {
   FakeLauncher fake;
   fake.verdict = "fail";
