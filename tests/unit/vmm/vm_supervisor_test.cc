@@ -190,6 +190,33 @@ TEST_F(VmSupervisorTest, QemuDyingBeforeDoneIsQemuFailedWithItsStderr) {
   expect_no_survivor();
 }
 
+// A kernel QEMU cannot load (an empty or truncated bzImage): the verdict's
+// detail must carry QEMU's own words, not only "QEMU ended (exit 1)" (issue 14).
+TEST_F(VmSupervisorTest, QemusOwnErrorReachesTheDetail) {
+  VmRunSpec s = spec("ok");
+  s.argv = {"/bin/sh", "-c",
+            "echo \"qemu-system-x86_64: could not load kernel '/c/bzImage': Invalid argument\" "
+            ">&2; exit 1"};
+  VmOutcome out = supervise_vm(s);
+  EXPECT_EQ(out.reason, VmExitReason::kQemuFailed);
+  EXPECT_NE(out.detail.find("QEMU ended (exit 1)"), std::string::npos) << out.detail;
+  EXPECT_NE(out.detail.find("QEMU said: qemu-system-x86_64: could not load kernel "
+                            "'/c/bzImage': Invalid argument"),
+            std::string::npos)
+      << out.detail;
+  EXPECT_NE(out.detail.find("the console is empty"), std::string::npos) << out.detail;
+}
+
+TEST_F(VmSupervisorTest, QemusOutputIsEscapedInTheDetail) {
+  VmRunSpec s = spec("ok");
+  s.argv = {"/bin/sh", "-c", "printf 'one\\ntwo\\nthree \\033[31mred\\n\\n' >&2; exit 0"};
+  VmOutcome out = supervise_vm(s);
+  EXPECT_EQ(out.reason, VmExitReason::kQemuFailed);
+  EXPECT_NE(out.detail.find("QEMU said: one | two | three \\x1b[31mred"), std::string::npos)
+      << out.detail;
+  EXPECT_EQ(out.detail.find('\033'), std::string::npos);
+}
+
 TEST_F(VmSupervisorTest, MissingBinaryIsQemuFailed) {
   VmRunSpec s = spec("ok");
   s.argv = {"/nonexistent/qemu-system-x86_64"};
