@@ -232,11 +232,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
     std::cerr << "ktstr-run: error: " << run_lock_error << "\n";
     return kExitInfra;
   }
-  if (const StaleSweep swept = sweep_stale_runs(runs_parent); swept.files > 0)
-    std::cout << fmt::format(
-        "ktstr-run: note: removed {} file{} ({:.1f} MB) that {} killed run{} left in {}\n",
-        swept.files, swept.files == 1 ? "" : "s", swept.bytes / 1e6, swept.runs,
-        swept.runs == 1 ? "" : "s", runs_parent.string());
+  const StaleSweep swept = sweep_stale_runs(runs_parent);
   std::string kernel_list = kernels.kernels[0].label;
   for (size_t i = 1; i < kernels.kernels.size(); ++i)
     kernel_list += ", " + kernels.kernels[i].label;
@@ -245,6 +241,11 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   std::cout << fmt::format("ktstr-run: {} test{} on {} ({}), runs in {}\n", selected.size(),
                            selected.size() == 1 ? "" : "s", kernel_list, accel_name(accel.accel),
                            run_root.string());
+  if (swept.files > 0)
+    std::cout << fmt::format(
+        "ktstr-run: note: removed {} file{} ({:.1f} MB) that {} killed run{} left in {}\n",
+        swept.files, swept.files == 1 ? "" : "s", swept.bytes / 1e6, swept.runs,
+        swept.runs == 1 ? "" : "s", runs_parent.string());
   for (const auto& k : kernels.kernels) {
     for (const auto& n : k.notes) std::cout << "ktstr-run: note: " << k.label << ": " << n << "\n";
     if (accel.accel == Accel::kTcg && k.jump_label)
