@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "runner/exit_codes.h"
 #include "vmm/kernel_build.h"
 #include "vmm/kernel_fetch.h"
+#include "vmm/kernel_image_check.h"
 
 namespace ktstr {
 namespace fs = std::filesystem;
@@ -59,15 +61,23 @@ fs::path default_config_fragment() {
 int run_kernel_list(bool json, std::ostream& out, const fs::path& root) {
   const auto entries = list_kernels(root);
   const auto def = default_kernel(entries);
+  std::vector<ImageCheck> checks;
+  for (const auto& e : entries) checks.push_back(verify_kernel_entry(e));
   if (json) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& e : entries) {
+    for (size_t i = 0; i < entries.size(); ++i) {
+      const auto& e = entries[i];
       std::ifstream in(e.dir / "metadata.json");
       nlohmann::json m = nlohmann::json::parse(in, nullptr, false);
       if (m.is_discarded()) m = nlohmann::json::object();
       m["label"] = e.meta.label;
       m["path"] = e.dir.string();
       m["default"] = def && def->meta.label == e.meta.label;
+      m["status"] = checks[i].name();
+      if (checks[i].broken()) {
+        m["problem"] = checks[i].problem;
+        m["fix"] = broken_entry_fix(e);
+      }
       j.push_back(m);
     }
     out << j.dump(2) << "\n";
@@ -78,24 +88,35 @@ int run_kernel_list(bool json, std::ostream& out, const fs::path& root) {
         << "\n  run `ktstr-run kernel fetch` (prebuilt) or `ktstr-run kernel build` (sched_ext)\n";
     return kExitOk;
   }
-  size_t lw = 5, vw = 7, sw = 6;
+  size_t lw = 5, vw = 7, sw = 6, zw = 4;
   for (const auto& e : entries) {
     lw = std::max(lw, e.meta.label.size() + 2);
     vw = std::max(vw, e.meta.version.size());
     sw = std::max(sw, e.meta.source.size());
+    zw = std::max(zw, human_size(e.meta.size_bytes).size());
   }
   auto pad = [](const std::string& s, size_t w) {
     return s + std::string(w > s.size() ? w - s.size() : 0, ' ');
   };
   out << pad("LABEL", lw) << "  " << pad("VERSION", vw) << "  SCHED_EXT  " << pad("SOURCE", sw)
-      << "  SIZE\n";
-  for (const auto& e : entries) {
+      << "  " << pad("SIZE", zw) << "  STATUS\n";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
     const bool is_def = def && def->meta.label == e.meta.label;
     out << pad(e.meta.label + (is_def ? " *" : ""), lw) << "  " << pad(e.meta.version, vw) << "  "
         << pad(e.meta.sched_ext ? "yes" : "no", 9) << "  " << pad(e.meta.source, sw) << "  "
-        << human_size(e.meta.size_bytes) << "\n";
+        << pad(human_size(e.meta.size_bytes), zw) << "  " << checks[i].name() << "\n";
   }
   out << "(* = default; cache: " << root.string() << ")\n";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (checks[i].broken())
+      out << "broken: " << entries[i].meta.label << ": " << checks[i].problem << "; "
+          << broken_entry_fix(entries[i]) << "\n";
+  }
+  if (std::any_of(checks.begin(), checks.end(),
+                  [](const ImageCheck& c) { return c.state == ImageCheck::State::kUnverified; }))
+    out << "(unverified = cached by an older ktstr-run without a recorded SHA-256; only its boot "
+           "header is checked)\n";
   return kExitOk;
 }
 

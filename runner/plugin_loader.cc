@@ -1,11 +1,14 @@
 // Plugin search, name resolution and inspection (see plugin_loader.h).
 //
-// Inspection is two-phase. First boost::dll::library_info reads the ELF
-// section table from the file, without loading it: a file without our
-// "ktstr" section exporting ktstr_plugin_entry is "not a ktstr plugin", and
-// nothing of it ever runs. Only then is the file dlopen'ed (RTLD_NOW, so a
-// missing dependency or symbol shows up here rather than in the guest) and the
-// entry point called; it returns the registry the static initialisers filled.
+// Inspection is two-phase. First the file is read as data: its type and ELF
+// header (plugin_file.h), then boost::dll::library_info reads the section
+// table: a file without our "ktstr" section exporting ktstr_plugin_entry is
+// "not a ktstr plugin". By default the scenario list then comes from the
+// records KTSTR_SCENARIO wrote into section .ktstr.scenarios, so nothing of a
+// plugin named by an untrusted spec runs on the host. Only with --load
+// (PluginInspection::kLoad) is the file dlopen'ed (RTLD_NOW, so a missing
+// dependency or symbol shows up here rather than in the guest) and the entry
+// point called; it returns the registry the static initialisers filled.
 // Scenario functions are never called. Strings are copied out before dlclose.
 #include "runner/plugin_loader.h"
 
@@ -19,6 +22,7 @@
 #include <system_error>
 
 #include "runner/edit_distance.h"
+#include "runner/plugin_file.h"
 
 namespace ktstr {
 namespace fs = std::filesystem;
@@ -111,7 +115,13 @@ PluginLookup resolve_plugin(std::string_view value, const fs::path& spec_dir,
       lookup.path = fs::absolute(candidate, ec).lexically_normal();
       return true;
     }
-    return false;
+    // Something that is not a file (a directory, a symlink loop) is named as
+    // what it is, not reported as "not found".
+    bool missing = true;
+    std::string problem = plugin_file_problem(candidate, &missing);
+    if (missing) return false;
+    lookup.error = "plugin '" + std::string(value) + "': " + problem;
+    return true;
   };
   if (value.empty()) {
     lookup.error =
@@ -122,7 +132,7 @@ PluginLookup resolve_plugin(std::string_view value, const fs::path& spec_dir,
   if (value.find('/') != std::string_view::npos || ends_with(value, ".so")) {
     fs::path p(std::string{value});
     if (p.is_relative()) p = spec_dir / p;
-    if (found(p.lexically_normal())) return lookup;
+    if (found(p.lexically_normal())) return lookup;  // a file, or an error saying what is there
     lookup.error = "plugin '" + std::string(value) + "' not found: no file " +
                    p.lexically_normal().string() +
                    " (a plugin value with '/' or ending in .so is a path relative to the spec "
@@ -152,40 +162,32 @@ const ScenarioInfo* PluginInfo::find(std::string_view name) const {
   return nullptr;
 }
 
-PluginInfo inspect_plugin(const fs::path& path) {
-  std::error_code ec;
+namespace {
+
+// Phase 2 of a read-only inspection: the records KTSTR_SCENARIO wrote.
+PluginInfo read_records(const fs::path& path) {
   const std::string where = path.string();
-  if (!fs::exists(path, ec))
-    return failure(path, "not-found", where + ": no such file; check the plugin path");
-  if (!fs::is_regular_file(path, ec))
-    return failure(path, "not-a-plugin", where + ": not a regular file; give the plugin's .so");
-
-  // Phase 1: the ELF tables, without loading anything.
-  try {
-    boost::dll::library_info elf(path, true);
-    auto sections = elf.sections();
-    bool has_section =
-        std::find(sections.begin(), sections.end(), detail::kPluginSectionName) != sections.end();
-    bool has_entry = false;
-    if (has_section) {
-      auto symbols = elf.symbols(detail::kPluginSectionName);
-      has_entry =
-          std::find(symbols.begin(), symbols.end(), detail::kPluginEntryName) != symbols.end();
+  ScenarioRecords records = read_scenario_records(path);
+  if (!records.ok()) return failure(path, "not-a-plugin", records.error);
+  PluginInfo info;
+  info.path = path;
+  info.abi = kPluginAbiVersion;
+  for (const auto& r : records.records) {
+    if (r.abi != kPluginAbiVersion) {
+      info.abi = r.abi;
+      info.sdk_version = r.sdk_version;
+      return info;  // the caller reports the mismatch
     }
-    if (!has_entry)
-      return failure(path, "not-a-plugin",
-                     where + ": not a ktstr plugin (it does not export " +
-                         detail::kPluginEntryName + " in section '" + detail::kPluginSectionName +
-                         "'); a plugin defines scenarios with KTSTR_SCENARIO from "
-                         "<ktstr/scenario.h>; " +
-                         kRebuildHint);
-  } catch (const std::exception& e) {
-    return failure(path, "not-a-plugin",
-                   where + ": not a ktstr plugin (not a 64-bit ELF shared object: " + e.what() +
-                       "); give the plugin's .so file");
+    info.sdk_version = r.sdk_version;
+    info.scenarios.push_back(ScenarioInfo{r.name, r.file, r.line, r.description});
   }
+  return info;
+}
 
-  // Phase 2: load it (static initialisers register scenarios) and read the registry.
+// Phase 2 of a loading inspection: dlopen (static initialisers register
+// scenarios) and read the registry through the entry point.
+PluginInfo load_registry(const fs::path& path) {
+  const std::string where = path.string();
   dlerror();
   DlHandle lib{dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)};
   if (!lib.handle) {
@@ -214,24 +216,63 @@ PluginInfo inspect_plugin(const fs::path& path) {
                        ": not a ktstr plugin (its entry point returned no ktstr "
                        "manifest); " +
                        kRebuildHint);
-
   PluginInfo info;
   info.path = path;
   info.abi = manifest->abi_version;
-  if (manifest->abi_version != kPluginAbiVersion) {
-    info.kind = "abi-mismatch";
-    info.error = where + ": plugin ABI mismatch: the plugin was built for ABI version " +
-                 std::to_string(manifest->abi_version) + ", this ktstr-run needs version " +
-                 std::to_string(kPluginAbiVersion) +
-                 "; rebuild the plugin against this ktstr's SDK (find_package(ktstr) of the "
-                 "same install)";
-    return info;
-  }
+  if (manifest->abi_version != kPluginAbiVersion) return info;  // the caller reports it
   info.sdk_version = manifest->sdk_version ? manifest->sdk_version : "";
   for (size_t i = 0; i < manifest->scenario_count; ++i) {
     const auto& e = manifest->scenarios[i];
     info.scenarios.push_back(ScenarioInfo{e.name ? e.name : "", e.file ? e.file : "", e.line,
                                           e.description ? e.description : ""});
+  }
+  return info;
+}
+
+}  // namespace
+
+PluginInfo inspect_plugin(const fs::path& path, PluginInspection how) {
+  const std::string where = path.string();
+  bool not_found = false;
+  if (std::string problem = plugin_file_problem(path, &not_found); !problem.empty())
+    return failure(path, not_found ? "not-found" : "not-a-plugin", problem);
+
+  // Phase 1: the ELF tables, without loading anything.
+  try {
+    boost::dll::library_info elf(path, true);
+    auto sections = elf.sections();
+    bool has_section =
+        std::find(sections.begin(), sections.end(), detail::kPluginSectionName) != sections.end();
+    bool has_entry = false;
+    if (has_section) {
+      auto symbols = elf.symbols(detail::kPluginSectionName);
+      has_entry =
+          std::find(symbols.begin(), symbols.end(), detail::kPluginEntryName) != symbols.end();
+    }
+    if (!has_entry)
+      return failure(path, "not-a-plugin",
+                     where + ": not a ktstr plugin (it does not export " +
+                         detail::kPluginEntryName + " in section '" + detail::kPluginSectionName +
+                         "'); a plugin defines scenarios with KTSTR_SCENARIO from "
+                         "<ktstr/scenario.h>; " +
+                         kRebuildHint);
+  } catch (const std::exception& e) {
+    return failure(path, "not-a-plugin",
+                   where + ": not a ktstr plugin (its ELF tables cannot be read: " + e.what() +
+                       "); " + kRebuildHint);
+  }
+
+  PluginInfo info = how == PluginInspection::kLoad ? load_registry(path) : read_records(path);
+  if (!info.ok()) return info;
+  if (info.abi != kPluginAbiVersion) {
+    info.kind = "abi-mismatch";
+    info.error = where + ": plugin ABI mismatch: the plugin was built for ABI version " +
+                 std::to_string(info.abi) + ", this ktstr-run needs version " +
+                 std::to_string(kPluginAbiVersion) +
+                 "; rebuild the plugin against this ktstr's SDK (find_package(ktstr) of the "
+                 "same install)";
+    info.scenarios.clear();
+    return info;
   }
   if (info.scenarios.empty()) {
     info.kind = "no-scenarios";
@@ -239,6 +280,10 @@ PluginInfo inspect_plugin(const fs::path& path) {
                  ": the plugin registers zero scenarios; define at least one with "
                  "KTSTR_SCENARIO(name) { ... } (scenarios in a static library must be linked "
                  "whole-archive: ktstr_add_plugin(NAME SOURCES ... LIBRARIES lib) does that)";
+    if (how == PluginInspection::kReadOnly)
+      info.error +=
+          "; a plugin built with an SDK older than 0.1.0's scenario records lists its "
+          "scenarios only when loaded: rebuild it, or inspect it with --load";
     return info;
   }
   std::map<std::string, const ScenarioInfo*> seen;
@@ -273,7 +318,7 @@ const PluginInfo& PluginInspector::inspect(const fs::path& path) {
   if (ec) key = path;
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  return cache_.emplace(key, inspect_plugin(path)).first->second;
+  return cache_.emplace(key, inspect_plugin(path, how_)).first->second;
 }
 
 }  // namespace ktstr

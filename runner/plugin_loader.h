@@ -50,8 +50,9 @@ struct ScenarioInfo {
 };
 
 /// What inspecting a plugin found. On error, `error` says what and how to fix,
-/// and `kind` is a stable id: "not-found", "not-a-plugin", "missing-dependency",
-/// "load-failed", "abi-mismatch", "no-scenarios", "duplicate-scenario".
+/// and `kind` is a stable id: "not-found", "not-a-plugin", "missing-dependency"
+/// and "load-failed" (only when loading), "abi-mismatch", "no-scenarios",
+/// "duplicate-scenario".
 struct PluginInfo {
   std::filesystem::path path;
   unsigned abi = 0;         ///< the plugin's ABI version (0 if unknown)
@@ -64,11 +65,19 @@ struct PluginInfo {
   const ScenarioInfo* find(std::string_view name) const;
 };
 
-/// Lists a plugin's scenarios: reads its ELF sections (no code runs) to check
-/// it is a ktstr plugin, then dlopens it (static initialisers only register
-/// scenarios) and calls the entry point, which only returns the registry.
-/// No scenario function is called.
-PluginInfo inspect_plugin(const std::filesystem::path& path);
+/// How deep inspect_plugin() looks.
+enum class PluginInspection {
+  kReadOnly,  ///< read the file only: no code of the plugin runs (the default)
+  kLoad,      ///< also dlopen it (runs its static constructors): finds missing libraries
+};
+
+/// Lists a plugin's scenarios: reads its ELF sections to check it is a ktstr
+/// plugin and, by default, the scenario records KTSTR_SCENARIO wrote there;
+/// no code of the plugin runs. With kLoad it dlopens the plugin instead
+/// (static initialisers register scenarios) and calls the entry point, which
+/// only returns the registry. No scenario function is ever called.
+PluginInfo inspect_plugin(const std::filesystem::path& path,
+                          PluginInspection how = PluginInspection::kReadOnly);
 
 /// "" when `info` has a scenario named `scenario`, else an error naming the
 /// plugin, with a did-you-mean and the list of available scenarios.
@@ -78,9 +87,13 @@ std::string check_scenario(const PluginInfo& info, std::string_view scenario);
 /// may reference one plugin from many tests.
 class PluginInspector {
  public:
+  /// An inspector whose every inspection is `how` deep.
+  explicit PluginInspector(PluginInspection how = PluginInspection::kReadOnly) : how_(how) {}
+  /// inspect_plugin(path, how), computed once per canonical path.
   const PluginInfo& inspect(const std::filesystem::path& path);
 
  private:
+  PluginInspection how_;
   std::map<std::filesystem::path, PluginInfo> cache_;
 };
 

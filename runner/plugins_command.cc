@@ -80,13 +80,16 @@ int run_plugins_command(const PluginsOptions& options, std::ostream& out, std::o
   bool first = true;
   for (const auto& arg : options.plugins) {
     PluginInfo info;
-    // An existing file is taken as is; anything else is a name or spec-style path.
-    if (fs::is_regular_file(arg, ec)) {
-      info = inspect_plugin(fs::absolute(arg, ec).lexically_normal());
+    // Anything at that path (a file, a directory, a symlink) is taken as is and
+    // said what it is; anything else is a name or spec-style path.
+    const auto how = options.load ? PluginInspection::kLoad : PluginInspection::kReadOnly;
+    if (fs::symlink_status(arg, ec).type() != fs::file_type::not_found &&
+        fs::symlink_status(arg, ec).type() != fs::file_type::none) {
+      info = inspect_plugin(fs::absolute(arg, ec).lexically_normal(), how);
     } else {
       PluginLookup lookup = resolve_plugin(arg, cwd, dirs);
       if (lookup.ok()) {
-        info = inspect_plugin(lookup.path);
+        info = inspect_plugin(lookup.path, how);
       } else {
         info.path = arg;
         info.kind = "not-found";
@@ -117,6 +120,9 @@ void add_plugins_command(CLI::App& app, int& exit_code) {
   sub->add_option("PLUGIN", options->plugins, "plugin name (libktstr_NAME.so / NAME.so) or path")
       ->required();
   sub->add_flag("--json", options->json, "print JSON instead of text");
+  sub->add_flag("--load", options->load,
+                "also load each plugin (runs its static constructors as this user) to find "
+                "missing libraries; by default plugins are only read");
   sub->add_option("--plugin-path", options->plugin_path,
                   "extra directory to search for plugins (repeatable)");
   sub->callback(

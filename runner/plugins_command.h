@@ -1,4 +1,4 @@
-// `ktstr-run plugins PATH... [--json] [--plugin-path DIR]...`: lists the
+// `ktstr-run plugins PATH... [--json] [--load] [--plugin-path DIR]...`: lists the
 // scenarios each plugin provides (name, file:line, description).
 #pragma once
 
@@ -19,6 +19,7 @@ struct PluginsOptions {
   std::vector<std::string> plugins;      ///< names (found on the plugin path) or paths
   std::vector<std::string> plugin_path;  ///< --plugin-path, in order
   bool json = false;
+  bool load = false;  ///< --load: dlopen each plugin (runs its code) instead of only reading it
 };
 
 /// Runs the subcommand: writes the listing (or errors) to `out`/`err` and

@@ -20,6 +20,7 @@
 #include "runner/qemu_vm_launcher.h"
 #include "runner/replica_runs.h"
 #include "runner/result_file.h"
+#include "runner/stale_runs.h"
 #include "runner/verdict.h"
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
@@ -183,6 +184,14 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         run_root.string(), runs_origin, ec.message());
     return kExitInfra;
   }
+  // Locked before the sweep, so the sweep passes over this run.
+  std::string run_lock_error;
+  const auto run_lock = RunDirLock::acquire(run_root, &run_lock_error);
+  if (!run_lock) {
+    std::cerr << "ktstr-run: error: " << run_lock_error << "\n";
+    return kExitInfra;
+  }
+  const StaleSweep swept = sweep_stale_runs(runs_parent);
   std::string kernel_list = kernels.kernels[0].label;
   for (size_t i = 1; i < kernels.kernels.size(); ++i)
     kernel_list += ", " + kernels.kernels[i].label;
@@ -191,6 +200,11 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   std::cout << fmt::format("ktstr-run: {} test{} on {} ({}), runs in {}\n", selected.size(),
                            selected.size() == 1 ? "" : "s", kernel_list, accel_name(accel.accel),
                            run_root.string());
+  if (swept.files > 0)
+    std::cout << fmt::format(
+        "ktstr-run: note: removed {} file{} ({:.1f} MB) that {} killed run{} left in {}\n",
+        swept.files, swept.files == 1 ? "" : "s", swept.bytes / 1e6, swept.runs,
+        swept.runs == 1 ? "" : "s", runs_parent.string());
   for (const auto& k : kernels.kernels) {
     for (const auto& n : k.notes) std::cout << "ktstr-run: note: " << k.label << ": " << n << "\n";
     if (accel.accel == Accel::kTcg && k.jump_label)
@@ -302,6 +316,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         vm.channel =
             kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
         vm.run_dir = dir;
+        std::error_code cwd_error;  // none: socket paths stay absolute
+        vm.working_dir = std::filesystem::current_path(cwd_error);
         InitrdStats stats = write_initrd(base, overlay, vm.initrd);
         if (!stats.error.empty()) {
           report(Verdict::Kind::kFail, 0, {"initrd: " + stats.error});

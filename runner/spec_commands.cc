@@ -135,6 +135,9 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   check->add_option("--format", st->format, "Output format for problems")
       ->check(CLI::IsMember({"text", "json"}));
   add_spec_options(check, st->options);
+  check->add_flag("--load", st->options.load_plugins,
+                  "Also load each plugin (runs its static constructors as this user) to find "
+                  "missing libraries; by default plugins are only read");
   check->callback(
       [st, &exit_code] { exit_code = run_check(st->options, st->format == "json", std::cout); });
 

@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 namespace {
 
 void check_plugins(LoadedSpecs& out, const SpecOptions& options) {
-  PluginInspector inspector;
+  PluginInspector inspector(options.load_plugins ? PluginInspection::kLoad
+                                                 : PluginInspection::kReadOnly);
   std::vector<fs::path> cli;
   for (const auto& p : options.plugin_paths) cli.emplace_back(p);
   for (auto& t : out.tests) {

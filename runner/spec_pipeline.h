@@ -24,6 +24,7 @@ struct SpecOptions {
   /// refuse what a VM run would refuse (preboot_check.h).
   bool check_preboot = false;
   std::vector<std::string> kernels;  ///< --kernel (run only)
+  bool load_plugins = false;         ///< --load: dlopen plugins on the host (runs their code)
 };
 
 /// Everything the spec stages produced. `set` is heap-held so pointers into it stay valid.

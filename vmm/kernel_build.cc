@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "vmm/kernel_config.h"
+#include "vmm/kernel_image_check.h"
 #include "vmm/kernel_sha256.h"
 #include "vmm/kernel_subprocess.h"
 
@@ -391,8 +392,10 @@ bool Builder::install() {
     r_.interrupted = true;
     return false;
   }
-  // A forced rebuild replaces the entry with the same label.
-  if (o_.force && find_kernel(label, o_.cache_root)) {
+  // A forced rebuild replaces the entry with the same label, and so does any
+  // build of a label whose entry is broken (the fix a broken entry prints).
+  const auto same_label = find_kernel(label, o_.cache_root);
+  if (same_label && (o_.force || verify_kernel_entry(*same_label).broken())) {
     const std::string err = remove_kernel_entry(label, o_.cache_root);
     if (!err.empty()) {
       fail(err);
@@ -433,7 +436,8 @@ KernelBuildResult Builder::run() {
   if (!prepare_source()) return r_;
   key_ = kernel_build_key({identity_, "allnoconfig", fragment_text_, toolchain_identity()});
   if (!o_.force) {
-    if (auto existing = find_kernel_by_key(key_, o_.cache_root)) {
+    auto existing = find_kernel_by_key(key_, o_.cache_root);
+    if (existing && !verify_kernel_entry(*existing).broken()) {
       r_.entry = *existing;
       r_.cached = true;
       return r_;
@@ -454,7 +458,8 @@ KernelBuildResult Builder::run() {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
-    if (auto existing = find_kernel_by_key(key_, o_.cache_root)) {
+    auto existing = find_kernel_by_key(key_, o_.cache_root);
+    if (existing && !verify_kernel_entry(*existing).broken()) {
       r_.entry = *existing;
       r_.cached = true;
       return r_;

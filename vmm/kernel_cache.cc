@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vmm/kernel_config.h"
+#include "vmm/kernel_image_check.h"
 
 namespace ktstr {
 namespace fs = std::filesystem;
@@ -46,7 +47,9 @@ nlohmann::json to_json(const KernelMetadata& m) {
           {"sched_ext", m.sched_ext},
           {"virtio_console", m.virtio_console},
           {"schedulers", m.schedulers},
-          {"size_bytes", m.size_bytes}};
+          {"size_bytes", m.size_bytes},
+          {"image_bytes", m.image_bytes},
+          {"image_sha256", m.image_sha256}};
 }
 
 template <typename T>
@@ -110,6 +113,8 @@ std::optional<KernelMetadata> read_kernel_metadata(const fs::path& file, std::st
     get_opt(j, "virtio_console", m.virtio_console);
     get_opt(j, "schedulers", m.schedulers);
     get_opt(j, "size_bytes", m.size_bytes);
+    get_opt(j, "image_bytes", m.image_bytes);
+    get_opt(j, "image_sha256", m.image_sha256);
     return m;
   } catch (const std::exception& e) {
     if (error) *error = file.string() + ": " + e.what();
@@ -124,7 +129,7 @@ std::vector<KernelEntry> list_kernels(const fs::path& root) {
     const std::string name = d.path().filename().string();
     if (!valid_kernel_label(name) || !d.is_directory(ec)) continue;
     auto meta = read_kernel_metadata(d.path() / kMetadataFile);
-    if (!meta || !fs::exists(d.path() / "bzImage", ec)) continue;
+    if (!meta) continue;
     meta->label = name;  // the directory name is the label
     out.push_back({d.path(), *meta});
   }
@@ -136,9 +141,8 @@ std::vector<KernelEntry> list_kernels(const fs::path& root) {
 std::optional<KernelEntry> find_kernel(const std::string& label, const fs::path& root) {
   if (!valid_kernel_label(label)) return std::nullopt;
   const fs::path dir = root / label;
-  std::error_code ec;
   auto meta = read_kernel_metadata(dir / kMetadataFile);
-  if (!meta || !fs::exists(dir / "bzImage", ec)) return std::nullopt;
+  if (!meta) return std::nullopt;
   meta->label = label;
   return KernelEntry{dir, *meta};
 }
@@ -247,6 +251,10 @@ InstallResult install_entry(const fs::path& staging, KernelMetadata meta, const 
   }
   if (meta.built_at.empty()) meta.built_at = utc_now_iso8601();
   std::ofstream(staging / kLockFile).close();
+  if (!record_image_digest(staging / "bzImage", meta)) {
+    r.error = "read " + (staging / "bzImage").string();
+    return r;
+  }
   meta.size_bytes = directory_size(staging);
   {
     std::ofstream out(staging / kMetadataFile);

@@ -35,6 +35,8 @@ struct KernelMetadata {
   std::string virtio_console = "n";     ///< "y", "m" or "n"
   std::vector<std::string> schedulers;  ///< files in sched/
   uint64_t size_bytes = 0;              ///< total size of the entry
+  uint64_t image_bytes = 0;             ///< bzImage size at install (0: not recorded)
+  std::string image_sha256;  ///< bzImage SHA-256 at install ("": entry predates the record)
 };
 
 /// A cache entry on disk.
@@ -79,9 +81,11 @@ std::filesystem::path kernel_cache_root();
 /// True for labels made of [A-Za-z0-9._+-], not starting with '.'.
 bool valid_kernel_label(const std::string& label);
 
-/// Every complete entry under `root` (staging and work directories are skipped), by label.
+/// Every entry with a readable metadata.json under `root` (staging and work
+/// directories are skipped), by label. An entry whose bzImage is missing or
+/// damaged is listed too: verify_kernel_entry() (kernel_image_check.h) says so.
 std::vector<KernelEntry> list_kernels(const std::filesystem::path& root = kernel_cache_root());
-/// The entry with this label, if complete.
+/// The entry with this label, if its metadata.json is readable.
 std::optional<KernelEntry> find_kernel(const std::string& label,
                                        const std::filesystem::path& root = kernel_cache_root());
 /// The built entry whose metadata key is `key` (idempotent builds).
@@ -110,7 +114,8 @@ struct InstallResult {
   bool ok() const { return error.empty(); }
 };
 
-/// Writes `meta` (with size_bytes computed) as metadata.json into `staging`,
+/// Writes `meta` (with size_bytes and the bzImage's size and SHA-256
+/// computed) as metadata.json into `staging`,
 /// creates the lock file, and renames staging to `<root>/<meta.label>` in one
 /// step. If the label exists already, staging is removed and the existing entry returned.
 InstallResult install_entry(const std::filesystem::path& staging, KernelMetadata meta,

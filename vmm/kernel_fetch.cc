@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "vmm/kernel_config.h"
+#include "vmm/kernel_image_check.h"
 #include "vmm/kernel_sha256.h"
 #include "vmm/kernel_subprocess.h"
 
@@ -100,7 +101,18 @@ FetchResult fetch_debian_kernel(const FetchOptions& options) {
     std::smatch m;
     if (std::regex_search(show.output, m, vre)) deb_version = m[2].str();
   }
-  if (auto existing = find_kernel(label, options.cache_root)) {
+  auto existing = find_kernel(label, options.cache_root);
+  if (const ImageCheck check = existing ? verify_kernel_entry(*existing) : ImageCheck{};
+      check.broken()) {
+    // A damaged entry is replaced, so `kernel fetch` is the fix it prints.
+    say("replacing the broken cache entry " + label + ": " + check.problem);
+    if (std::string e = remove_kernel_entry(label, options.cache_root); !e.empty()) {
+      r.error = e;
+      return r;
+    }
+    existing.reset();
+  }
+  if (existing) {
     if (existing->meta.source == source &&
         (deb_version.empty() || existing->meta.source_version == deb_version)) {
       r.entry = *existing;

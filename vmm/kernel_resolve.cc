@@ -10,6 +10,7 @@
 #include <set>
 
 #include "vmm/kernel_config.h"
+#include "vmm/kernel_image_check.h"
 
 namespace ktstr {
 namespace fs = std::filesystem;
@@ -42,6 +43,24 @@ std::string sanitize(const std::string& s) {
   std::string out;
   for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return out;
+}
+
+// kernel_info() of an entry whose bzImage passes verify_kernel_entry(); else
+// `error` names the entry, the problem and the fix.
+KernelInfo checked_kernel_info(const KernelEntry& entry, std::string* error) {
+  const ImageCheck check = verify_kernel_entry(entry);
+  if (check.broken()) {
+    if (error)
+      *error = "kernel " + entry.meta.label + " in the cache is broken: " + check.problem + " (" +
+               entry.dir.string() + "); " + broken_entry_fix(entry);
+    return {};
+  }
+  KernelInfo info = kernel_info(entry);
+  if (check.state == ImageCheck::State::kUnverified)
+    info.notes.push_back("kernel " + entry.meta.label +
+                         " was cached by an older ktstr-run without a recorded SHA-256: only its "
+                         "boot header was checked (fetch or build it again to record one)");
+  return info;
 }
 
 }  // namespace
@@ -84,6 +103,13 @@ KernelInfo describe_user_kernel(const fs::path& input, std::string* error) {
     if (error)
       *error = "--kernel " + input.string() +
                ": no such file, directory or cache label (see `ktstr-run kernel list`)";
+    return info;
+  }
+
+  if (std::string problem = check_bzimage(info.image); !problem.empty()) {
+    if (error)
+      *error = "--kernel " + input.string() + ": " + problem + " (" + info.image.string() +
+               "); rebuild the kernel or give another one";
     return info;
   }
 
@@ -146,7 +172,7 @@ KernelInfo describe_user_kernel(const fs::path& input, std::string* error) {
 KernelInfo resolve_kernel(const std::string& value, std::string* error,
                           const fs::path& cache_root) {
   if (value.find('/') == std::string::npos && valid_kernel_label(value)) {
-    if (auto entry = find_kernel(value, cache_root)) return kernel_info(*entry);
+    if (auto entry = find_kernel(value, cache_root)) return checked_kernel_info(*entry, error);
     std::error_code ec;
     if (!fs::exists(value, ec)) {
       std::string known;
@@ -164,7 +190,7 @@ KernelInfo resolve_kernel(const std::string& value, std::string* error,
   if (fs::is_directory(p, ec) && fs::exists(p / "metadata.json", ec)) {
     if (auto meta = read_kernel_metadata(p / "metadata.json", error)) {
       meta->label = fs::absolute(p, ec).lexically_normal().filename().string();
-      return kernel_info(KernelEntry{fs::absolute(p, ec), *meta});
+      return checked_kernel_info(KernelEntry{fs::absolute(p, ec), *meta}, error);
     }
     return {};
   }
@@ -201,7 +227,13 @@ KernelResolution resolve_kernels(const std::vector<std::string>& cli, const char
       r.error = "no kernel in the cache (" + cache_root.string() + "): " + no_kernel_hint();
       return r;
     }
-    r.kernels.push_back(kernel_info(*def));
+    std::string error;
+    KernelInfo info = checked_kernel_info(*def, &error);
+    if (!error.empty()) {
+      r.error = error;
+      return r;
+    }
+    r.kernels.push_back(std::move(info));
     return r;
   }
   std::set<std::string> seen;

@@ -198,16 +198,19 @@ std::string build_kernel_cmdline(const VmConfig& config, std::string* error) {
   return line;
 }
 
-QemuEndpoints qemu_endpoints(const std::filesystem::path& run_dir) {
+QemuEndpoints qemu_endpoints(const std::filesystem::path& run_dir,
+                             const std::filesystem::path& working_dir) {
   // Unix socket paths are limited to 107 bytes; a deep run directory can pass
-  // that. QEMU inherits our working directory, so a path relative to it works
-  // for both sides and is usually much shorter.
+  // that. QEMU inherits the runner's working directory, so a path relative to
+  // it works for both sides and is usually much shorter. The directory is a
+  // parameter (not read here) so the argv depends only on VmConfig.
   std::filesystem::path sock_dir = run_dir;
-  std::error_code ec;
-  const auto cwd = std::filesystem::current_path(ec);
-  if (!ec) {
-    const auto rel = std::filesystem::absolute(run_dir, ec).lexically_relative(cwd);
-    if (!ec && !rel.empty() && rel.native().size() < run_dir.native().size()) sock_dir = rel;
+  if (!working_dir.empty() && working_dir.is_absolute() && run_dir.is_absolute()) {
+    // Only below the working directory: a "../" path would depend on how the
+    // two directories relate through symlinks, and reads worse in messages.
+    const auto rel = run_dir.lexically_normal().lexically_relative(working_dir.lexically_normal());
+    const bool below = !rel.empty() && *rel.begin() != "..";
+    if (below && rel.native().size() < run_dir.native().size()) sock_dir = rel;
   }
   return QemuEndpoints{
       .console_socket = sock_dir / "console.sock",
@@ -242,7 +245,7 @@ QemuCommand build_qemu_command(const VmConfig& config) {
     cmd.error = "kernel, initrd and run_dir must all be set";
     return cmd;
   }
-  cmd.endpoints = qemu_endpoints(config.run_dir);
+  cmd.endpoints = qemu_endpoints(config.run_dir, config.working_dir);
   for (const auto* p :
        {&cmd.endpoints.console_socket, &cmd.endpoints.channel_socket, &cmd.endpoints.qmp_socket}) {
     if (p->native().size() > kMaxSocketPath) {

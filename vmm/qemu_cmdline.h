@@ -36,8 +36,11 @@ struct QemuEndpoints {
 };
 
 /// Endpoint paths for a run directory. Kept short: unix socket paths are
-/// limited to 107 bytes, which build_qemu_command() checks.
-QemuEndpoints qemu_endpoints(const std::filesystem::path& run_dir);
+/// limited to 107 bytes, which build_qemu_command() checks. Sockets of a run
+/// directory below `working_dir` (QEMU's and the supervisor's cwd) are named
+/// relative to it; an empty `working_dir` keeps them as given.
+QemuEndpoints qemu_endpoints(const std::filesystem::path& run_dir,
+                             const std::filesystem::path& working_dir = {});
 
 /// The result of build_qemu_command().
 struct QemuCommand {

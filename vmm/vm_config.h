@@ -26,6 +26,9 @@ struct VmConfig {
   std::vector<std::string> kargs;  ///< extra kernel command-line words (validated)
   ChannelKind channel = ChannelKind::kVirtioSerial;
   std::filesystem::path run_dir;  ///< per-test directory: sockets, console log
+  /// QEMU's working directory (absolute). Socket paths are given relative to it
+  /// when that is shorter (sun_path holds 107 bytes); empty: always as run_dir.
+  std::filesystem::path working_dir;
   bool kaslr = true;
   /// TCG only: all vCPUs on one host thread (thread=single) instead of one
   /// thread each. For kernels that patch code at run time (KernelInfo::jump_label).

@@ -26,6 +26,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <vector>
 
 #include "guest/protocol/frame.h"
 #include "guest/protocol/valid_utf8.h"
@@ -118,6 +119,34 @@ std::string last_line(const std::string& text) {
   size_t start = text.rfind('\n', end);
   start = start == std::string::npos ? 0 : start + 1;
   return text.substr(start, end - start + 1);
+}
+
+/// What QEMU last wrote to its stdout/stderr (e.g. "could not load kernel
+/// ..."), at most three lines joined by " | ", with bytes outside printable
+/// ASCII shown as \xNN (the guest can make QEMU print its bytes), capped.
+std::string qemu_said(const std::filesystem::path& output) {
+  constexpr size_t kMaxLines = 3, kMaxChars = 400;
+  const std::string tail = file_tail(output, 4096);
+  std::vector<std::string> lines;
+  size_t end = tail.size();
+  while (lines.size() < kMaxLines && end > 0) {
+    const size_t nl = tail.rfind('\n', end - 1);
+    const size_t start = nl == std::string::npos ? 0 : nl + 1;
+    std::string line = tail.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.insert(lines.begin(), line);
+    if (nl == std::string::npos) break;
+    end = nl;
+  }
+  std::string out;
+  for (const std::string& line : lines) {
+    if (!out.empty()) out += " | ";
+    for (unsigned char c : line)
+      out += c >= 0x20 && c < 0x7f ? std::string(1, static_cast<char>(c))
+                                   : fmt::format("\\x{:02x}", c);
+  }
+  if (out.size() > kMaxChars) out = out.substr(0, kMaxChars) + "...";
+  return out;
 }
 
 class Supervisor {
@@ -448,9 +477,11 @@ void Supervisor::on_qemu_exit() {
       decide(VmExitReason::kInterrupted, "interrupted by SIGINT/SIGTERM", milliseconds(0));
     } else {
       std::string last = last_line(console_.tail());
+      const std::string said = qemu_said(out_.qemu_output_path);
       decide(VmExitReason::kQemuFailed,
-             fmt::format("QEMU ended ({}) before the agent's 'done' frame{}", status.str(),
-                         last.empty() ? "" : "; last console line: " + last),
+             fmt::format("QEMU ended ({}) before the agent's 'done' frame{}{}", status.str(),
+                         said.empty() ? "" : "; QEMU said: " + said,
+                         last.empty() ? "; the console is empty" : "; last console line: " + last),
              milliseconds(0));
     }
     stopped_by_.clear();

@@ -233,6 +233,24 @@ def run_verdict_case(args, case, kernel, run_dir):
         raise Failure("; ".join(problems))
 
 
+def check_next_run_sweeps(args, kernel, run_dir):
+    """The initrd and sockets a kill -9 left go with the next run; logs stay."""
+    stale = [os.path.join(d, f) for d, _, files in os.walk(run_dir) for f in files
+             if f == "initrd.img" or f.endswith(".sock")]
+    logs = [os.path.join(d, f) for d, _, files in os.walk(run_dir) for f in files
+            if f == "console.log"]
+    if not stale:
+        raise Failure("kill -9 left no initrd.img or socket: nothing to sweep")
+    spec = os.path.join(args.specs, "after_kill.toml")
+    r = subprocess.run(base_cmd(args, spec, kernel, run_dir), capture_output=True, text=True,
+                       timeout=120)
+    still = [f for f in stale if os.path.exists(f)]
+    if r.returncode != 0 or still or not all(os.path.exists(f) for f in logs):
+        raise Failure(f"next run (exit {r.returncode}) left {still} or lost a console.log:\n"
+                      + r.stdout + r.stderr)
+    log(f"the next run removed {len(stale)} stale files and kept the logs")
+
+
 def run_signal_case(args, case, kernel, run_dir):
     spec = os.path.join(args.specs, "interrupt.toml")
     cmd = base_cmd(args, spec, kernel, run_dir)
@@ -275,6 +293,7 @@ def run_signal_case(args, case, kernel, run_dir):
             if left:
                 reap_leftovers(left)
                 raise Failure(f"qemu still running 5 s after kill -9 of the runner: {left}")
+            check_next_run_sweeps(args, kernel, run_dir)
         log("no qemu process left")
     finally:
         if p.poll() is None:

@@ -1,4 +1,5 @@
-// Pretends to be built by a future SDK: same entry point, ABI version 999.
+// Pretends to be built by a future SDK: same entry point and scenario record
+// section, ABI version 999.
 #include <ktstr/detail/abi.h>
 #include <boost/dll/alias.hpp>
 
@@ -8,6 +9,20 @@ const ktstr::detail::PluginManifest* future_entry() {
                                                       nullptr, 0};
   return &manifest;
 }
+[[gnu::used, gnu::section(KTSTR_DETAIL_RECORD_SECTION)]] const char future_record[] =
+    KTSTR_DETAIL_RECORD_MAGIC
+    "\0"
+    "999"
+    "\0"
+    "9.9.9"
+    "\0"
+    "future"
+    "\0"
+    "abi_mismatch.cc"
+    "\0"
+    "1"
+    "\0"
+    "";
 }  // namespace
 
 BOOST_DLL_ALIAS_SECTIONED(future_entry, ktstr_plugin_entry, ktstr)

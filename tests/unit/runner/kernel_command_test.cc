@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -18,7 +19,7 @@ using testing::write_file;
 void add_entry(const fs::path& root, const std::string& label, bool scx) {
   std::string error;
   const auto staging = make_staging_dir(label, &error, root);
-  write_file(*staging / "bzImage", std::string(2048, 'k'));
+  write_file(*staging / "bzImage", testing::fake_bzimage(64));
   KernelMetadata m;
   m.label = label;
   m.version = "6.12.117";
@@ -58,6 +59,46 @@ TEST(KernelCommand, ListShowsLabelVersionSchedExtSourceSize) {
   EXPECT_EQ(j[1]["sched_ext"], true);
   EXPECT_EQ(j[1]["default"], true);
   EXPECT_EQ(j[0]["default"], false);
+}
+
+TEST(KernelCommand, ListShowsABrokenEntryAsBrokenWithTheFix) {
+  TempDir tmp;
+  add_entry(tmp.path(), "6.12.117-cloud", false);
+  add_entry(tmp.path(), "6.12.117-scx-1a2b3c4d", true);
+  fs::resize_file(tmp.path() / "6.12.117-cloud" / "bzImage", 0);
+  std::ostringstream out;
+  EXPECT_EQ(run_kernel_list(false, out, tmp.path()), kExitOk);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("STATUS"), std::string::npos) << text;
+  EXPECT_NE(text.find("broken: 6.12.117-cloud: bzImage is empty (0 bytes); run `ktstr-run kernel "
+                      "fetch` to replace it, or remove it with `ktstr-run kernel clean "
+                      "6.12.117-cloud`"),
+            std::string::npos)
+      << text;
+
+  std::ostringstream js;
+  EXPECT_EQ(run_kernel_list(true, js, tmp.path()), kExitOk);
+  const auto j = nlohmann::json::parse(js.str());
+  EXPECT_EQ(j[0]["status"], "broken");
+  EXPECT_EQ(j[0]["problem"], "bzImage is empty (0 bytes)");
+  EXPECT_NE(j[0]["fix"].get<std::string>().find("kernel fetch"), std::string::npos);
+  EXPECT_EQ(j[1]["status"], "ok");
+  EXPECT_FALSE(j[1].contains("problem"));
+}
+
+TEST(KernelCommand, ListShowsAnEntryWithoutARecordedHashAsUnverified) {
+  TempDir tmp;
+  add_entry(tmp.path(), "old", false);
+  const fs::path meta = tmp.path() / "old" / "metadata.json";
+  std::ifstream in(meta);
+  auto m = nlohmann::json::parse(in);
+  in.close();
+  m.erase("image_sha256");
+  std::ofstream(meta) << m.dump();
+  std::ostringstream out;
+  EXPECT_EQ(run_kernel_list(false, out, tmp.path()), kExitOk);
+  EXPECT_NE(out.str().find("unverified\n"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("(unverified = cached by an older ktstr-run"), std::string::npos);
 }
 
 TEST(KernelCommand, CleanExitCodes) {

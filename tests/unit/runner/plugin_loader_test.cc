@@ -9,8 +9,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
+#include "runner/plugin_file.h"
 #include "runner/plugins_command.h"
+#include "runner/spec_pipeline.h"
 #include "spec_test_dir.h"
 
 namespace ktstr {
@@ -162,7 +165,74 @@ TEST(PluginErrors, TextFileIsNotAKtstrPlugin) {
   touch(t.path() / "fake.so", "this is not ELF\n");
   PluginInfo info = inspect_plugin(t.path() / "fake.so");
   EXPECT_EQ(info.kind, "not-a-plugin");
-  EXPECT_NE(info.error.find("not a 64-bit ELF"), std::string::npos) << info.error;
+  EXPECT_NE(info.error.find("fake.so: is not an ELF shared object"), std::string::npos)
+      << info.error;
+  EXPECT_EQ(info.error.find("basic_ios"), std::string::npos) << info.error;
+}
+
+TEST(PluginErrors, EmptyFileIsEmpty) {
+  TempDir t;
+  touch(t.path() / "empty.so");
+  PluginInfo info = inspect_plugin(t.path() / "empty.so");
+  EXPECT_EQ(info.kind, "not-a-plugin");
+  EXPECT_NE(info.error.find("empty.so: is empty (0 bytes"), std::string::npos) << info.error;
+  EXPECT_NE(info.error.find("rebuild"), std::string::npos) << info.error;
+}
+
+TEST(PluginErrors, DirectoryIsADirectoryNotNotFound) {
+  TempDir t;
+  fs::create_directories(t.path() / "libktstr_d.so");
+  PluginInfo info = inspect_plugin(t.path() / "libktstr_d.so");
+  EXPECT_EQ(info.kind, "not-a-plugin");
+  EXPECT_NE(info.error.find("libktstr_d.so: is a directory"), std::string::npos) << info.error;
+
+  // Named by path in a spec, and found by name on the search path.
+  for (const std::string value : {"libktstr_d.so", "d"}) {
+    PluginLookup lookup = resolve_plugin(value, t.path(), {t.path()});
+    EXPECT_FALSE(lookup.ok());
+    EXPECT_NE(lookup.error.find("is a directory"), std::string::npos) << lookup.error;
+    EXPECT_EQ(lookup.error.find("not found"), std::string::npos) << lookup.error;
+  }
+}
+
+TEST(PluginErrors, SymlinkLoopIsASymlinkLoopNotNotFound) {
+  TempDir t;
+  fs::create_symlink("libktstr_loop.so", t.path() / "libktstr_loop.so");
+  PluginInfo info = inspect_plugin(t.path() / "libktstr_loop.so");
+  EXPECT_EQ(info.kind, "not-a-plugin");
+  EXPECT_NE(info.error.find("libktstr_loop.so: is a symlink loop"), std::string::npos)
+      << info.error;
+  for (const std::string value : {"./libktstr_loop.so", "loop"}) {
+    PluginLookup lookup = resolve_plugin(value, t.path(), {t.path()});
+    EXPECT_NE(lookup.error.find("is a symlink loop"), std::string::npos) << lookup.error;
+    EXPECT_EQ(lookup.error.find("not found"), std::string::npos) << lookup.error;
+  }
+}
+
+TEST(PluginErrors, DanglingSymlinkNamesItsTarget) {
+  TempDir t;
+  fs::create_symlink("gone.so", t.path() / "dangling.so");
+  PluginInfo info = inspect_plugin(t.path() / "dangling.so");
+  EXPECT_EQ(info.kind, "not-found");
+  EXPECT_NE(info.error.find("dangling symlink (its target gone.so"), std::string::npos)
+      << info.error;
+}
+
+TEST(PluginsCommand, SaysWhatIsAtAPathThatIsNoPlugin) {
+  TempDir t;
+  fs::create_directories(t.path() / "dir");
+  touch(t.path() / "empty.so");
+  touch(t.path() / "notes.so", "just text\n");
+  PluginsOptions opt;
+  opt.plugins = {(t.path() / "dir").string(), (t.path() / "empty.so").string(),
+                 (t.path() / "notes.so").string()};
+  std::ostringstream out, err;
+  EXPECT_EQ(run_plugins_command(opt, out, err), 2);
+  EXPECT_NE(err.str().find("dir: is a directory"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("empty.so: is empty"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("notes.so: is not an ELF shared object"), std::string::npos)
+      << err.str();
+  EXPECT_EQ(err.str().find("iostream"), std::string::npos) << err.str();
 }
 
 TEST(PluginErrors, AbiMismatchShowsBothVersions) {
@@ -190,8 +260,13 @@ TEST(PluginErrors, DuplicateScenarioNamesCiteBothPlaces) {
   EXPECT_NE(info.error.find("duplicate_b.cc:4"), std::string::npos) << info.error;
 }
 
-TEST(PluginErrors, MissingSharedLibraryDependencyShowsDlerror) {
-  PluginInfo info = inspect_plugin(so("ktstr_test_missing_dep"));
+TEST(PluginErrors, MissingSharedLibraryDependencyShowsDlerrorWhenLoaded) {
+  // Reading the file cannot see a missing library; the listing still works.
+  PluginInfo read = inspect_plugin(so("ktstr_test_missing_dep"));
+  ASSERT_TRUE(read.ok()) << read.error;
+  EXPECT_NE(read.find("needs_gone"), nullptr);
+
+  PluginInfo info = inspect_plugin(so("ktstr_test_missing_dep"), PluginInspection::kLoad);
   EXPECT_EQ(info.kind, "missing-dependency");
   EXPECT_NE(info.error.find("libktstr_test_gone.so: cannot open shared object file"),
             std::string::npos)
@@ -271,6 +346,123 @@ TEST(PluginsCommand, UsesTheProjectPluginPath) {
   EXPECT_NE(err2.str().find("ktstr.toml does not parse"), std::string::npos) << err2.str();
   EXPECT_NE(err2.str().find("plugin 'test_hidden' not found"), std::string::npos) << err2.str();
   std::filesystem::current_path(old);
+}
+
+// Listing a plugin named by an untrusted spec must not run its code (issue 14).
+class PluginCodeOnTheHost : public ::testing::Test {
+ protected:
+  void SetUp() override { setenv("KTSTR_TEST_MARKER", marker().c_str(), 1); }
+  void TearDown() override { unsetenv("KTSTR_TEST_MARKER"); }
+  fs::path marker() const { return t_.path() / "constructor-ran"; }
+  TempDir t_;
+};
+
+TEST_F(PluginCodeOnTheHost, InspectReadsScenariosWithoutRunningTheConstructor) {
+  PluginInfo info = inspect_plugin(so("ktstr_test_constructor_marker"));
+  ASSERT_TRUE(info.ok()) << info.error;
+  ASSERT_NE(info.find("marked_scenario"), nullptr);
+  EXPECT_EQ(info.find("marked_scenario")->description, "listed without running the constructor");
+  EXPECT_NE(info.find("marked_scenario")->file.find("constructor_marker.cc"), std::string::npos);
+  EXPECT_EQ(info.find("marked_scenario")->line, 15);
+  EXPECT_EQ(info.sdk_version, kSdkVersion);
+  EXPECT_FALSE(fs::exists(marker()));
+
+  PluginInfo loaded = inspect_plugin(so("ktstr_test_constructor_marker"), PluginInspection::kLoad);
+  ASSERT_TRUE(loaded.ok()) << loaded.error;
+  EXPECT_TRUE(fs::exists(marker()));
+}
+
+TEST_F(PluginCodeOnTheHost, PluginsCommandRunsItOnlyWithLoad) {
+  PluginsOptions opt;
+  opt.plugins = {so("ktstr_test_constructor_marker").string()};
+  std::ostringstream out, err;
+  EXPECT_EQ(run_plugins_command(opt, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("marked_scenario"), std::string::npos);
+  EXPECT_FALSE(fs::exists(marker()));
+  opt.load = true;
+  std::ostringstream out2, err2;
+  EXPECT_EQ(run_plugins_command(opt, out2, err2), 0) << err2.str();
+  EXPECT_NE(out2.str().find("marked_scenario"), std::string::npos);
+  EXPECT_TRUE(fs::exists(marker()));
+}
+
+TEST_F(PluginCodeOnTheHost, CheckRunsItOnlyWithLoad) {
+  testing::SpecTestDir dir;
+  const std::string spec =
+      dir.write("t.toml", "[test.m]\nplugin = \"" + so("ktstr_test_constructor_marker").string() +
+                              "\"\nscenario = \"marked_scenario\"\n");
+  SpecOptions options;
+  options.paths = {spec};
+  LoadedSpecs specs = load_and_resolve(options);
+  EXPECT_TRUE(specs.ok());
+  EXPECT_FALSE(fs::exists(marker()));
+
+  options.paths = {dir.write("u.toml", "[test.u]\nplugin = \"" +
+                                           so("ktstr_test_constructor_marker").string() +
+                                           "\"\nscenario = \"marked_scenari\"\n")};
+  EXPECT_FALSE(load_and_resolve(options).ok());  // the records are what is checked
+  EXPECT_FALSE(fs::exists(marker()));
+
+  options.paths = {spec};
+  options.load_plugins = true;
+  EXPECT_TRUE(load_and_resolve(options).ok());
+  EXPECT_TRUE(fs::exists(marker()));
+}
+
+TEST(ScenarioRecords, ParsesRecordsAcrossNulPadding) {
+  using namespace std::string_view_literals;
+  const auto two =
+      "ktstr-scenario\0"
+      "1\0"
+      "0.1.0\0"
+      "a\0"
+      "f.cc\0"
+      "3\0"
+      "desc\0"
+      "\0\0\0"
+      "ktstr-scenario\0"
+      "1\0"
+      "0.1.0\0"
+      "b\0"
+      "f.cc\0"
+      "9\0"
+      "\0"sv;
+  ScenarioRecords r = parse_scenario_records(two);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.records.size(), 2u);
+  EXPECT_EQ(r.records[0].name, "a");
+  EXPECT_EQ(r.records[0].description, "desc");
+  EXPECT_EQ(r.records[1].line, 9);
+  EXPECT_EQ(r.records[1].description, "");
+}
+
+TEST(ScenarioRecords, TruncatedOrForeignBytesAreErrorsNotCrashes) {
+  using namespace std::string_view_literals;
+  EXPECT_NE(parse_scenario_records("ktstr-scenario\0"
+                                   "1\0"
+                                   "0.1.0\0"
+                                   "a"sv)
+                .error.find("offset 0 is truncated"),
+            std::string::npos);
+  EXPECT_NE(parse_scenario_records("\0\0garbage\0"
+                                   "1\0"
+                                   "2\0"
+                                   "3\0"
+                                   "4\0"
+                                   "5\0"
+                                   "6\0"sv)
+                .error.find("offset 2 is malformed"),
+            std::string::npos);
+  EXPECT_NE(parse_scenario_records("ktstr-scenario\0"
+                                   "x\0"
+                                   "0.1.0\0"
+                                   "a\0"
+                                   "f\0"
+                                   "1\0"
+                                   "\0"sv)
+                .error.find("malformed"),
+            std::string::npos);
+  EXPECT_TRUE(parse_scenario_records(""sv).ok());
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "guest/protocol/observed_topology.h"
 #include "runner/exit_codes.h"
 #include "runner/spec_commands.h"
+#include "tests/unit/vmm/kernel_test_util.h"
+#include "vmm/kernel_cache.h"
 
 namespace ktstr {
 namespace {
@@ -73,8 +75,8 @@ class RunCommandTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("ktstr_run_test_" + std::to_string(getpid()));
     fs::create_directories(dir_ / "cache" / "kernels");
-    // A fake kernel image: the fake launcher never boots it.
-    std::ofstream(dir_ / "bzImage") << "not a kernel";
+    // A fake kernel image (a boot header only): the fake launcher never boots it.
+    std::ofstream(dir_ / "bzImage") << testing::fake_bzimage();
     std::ofstream(dir_ / "config") << "CONFIG_VIRTIO_CONSOLE=y\n";
     setenv("KTSTR_CACHE_DIR", (dir_ / "cache").c_str(), 1);
     setenv("KTSTR_AGENT", "/bin/true", 1);
@@ -130,6 +132,22 @@ TEST_F(RunCommandTest, APassingVmExitsZeroAndBootsTheDeclaredTopology) {
   EXPECT_EQ(fake.launched[0].memory_mib, 2048);
 }
 
+// A SIGKILLed runner leaves initrd.img and sockets; the next run removes the
+// stale initrd (never results or logs) and leaves no lock of its own (issue 14).
+TEST_F(RunCommandTest, ARunCleansUpAfterAKilledRunAndLeavesNoLock) {
+  const fs::path killed = dir_ / "runs" / "20260101-000000-999999";
+  fs::create_directories(killed / "a");
+  std::ofstream(killed / ".lock") << "999999\n";
+  std::ofstream(killed / "a" / "initrd.img") << std::string(1000, 'i');
+  std::ofstream(killed / "a" / "console.log") << "log\n";
+  FakeLauncher fake;
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitOk);
+  EXPECT_FALSE(fs::exists(killed / "a" / "initrd.img"));
+  EXPECT_TRUE(fs::exists(killed / "a" / "console.log"));
+  for (const auto& run : fs::directory_iterator(dir_ / "runs"))
+    EXPECT_FALSE(fs::exists(run.path() / ".lock")) << run.path();
+}
+
 TEST_F(RunCommandTest, AFailingScenarioExitsOne) {
   FakeLauncher fake;
   fake.verdict = "fail";
@@ -168,6 +186,26 @@ TEST_F(RunCommandTest, NoKernelIsAnInfrastructureError) {
   FakeLauncher fake;
   RunOptions o = options(kSpec);
   o.kernels.clear();  // empty cache, no KTSTR_KERNEL
+  EXPECT_EQ(run_tests(o, fake), kExitInfra);
+  EXPECT_TRUE(fake.launched.empty());
+}
+
+// A truncated or empty bzImage in the cache used to boot into "QEMU ended
+// (exit 0)"; now the run stops before booting and exits 3 (issue 14).
+TEST_F(RunCommandTest, ABrokenCacheEntryIsAnInfrastructureErrorBeforeBooting) {
+  std::string error;
+  const fs::path root = dir_ / "cache" / "kernels";
+  const auto staging = make_staging_dir("6.12.117-cloud", &error, root);
+  ASSERT_TRUE(staging) << error;
+  std::ofstream(*staging / "bzImage") << testing::fake_bzimage();
+  KernelMetadata m;
+  m.label = "6.12.117-cloud";
+  m.kind = "prebuilt";
+  ASSERT_TRUE(install_entry(*staging, m, root).ok());
+  fs::resize_file(root / "6.12.117-cloud" / "bzImage", 100);
+  FakeLauncher fake;
+  RunOptions o = options(kSpec);
+  o.kernels = {"6.12.117-cloud"};
   EXPECT_EQ(run_tests(o, fake), kExitInfra);
   EXPECT_TRUE(fake.launched.empty());
 }

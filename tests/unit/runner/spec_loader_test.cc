@@ -225,9 +225,14 @@ TEST(HostileInput, AFileNotNamedTomlIsNotQuoted) {
 }
 
 TEST(DisplayPath, RelativeBelowTheWorkingDirectory) {
+  // In a directory of its own: run from /, every path would be "below" (issue 14).
+  SpecTestDir dir;
+  const fs::path old = fs::current_path();
+  fs::current_path(dir.path());
   const fs::path cwd = fs::current_path();
   EXPECT_EQ(display_path(cwd / "x" / "a.toml"), "x/a.toml");
   EXPECT_EQ(display_path("/definitely/elsewhere/a.toml"), "/definitely/elsewhere/a.toml");
+  fs::current_path(old);
 }
 
 }  // namespace

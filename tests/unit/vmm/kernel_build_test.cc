@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/unit/vmm/kernel_test_util.h"
+#include "vmm/kernel_image_check.h"
 #include "vmm/kernel_subprocess.h"
 
 namespace ktstr {
@@ -36,7 +37,7 @@ bzImage:
 	@if [ -n "$$FAKE_STARTED" ]; then touch "$$FAKE_STARTED"; fi
 	@sleep $${FAKE_SLEEP:-0}
 	@mkdir -p $(OUT)/arch/x86/boot $(OUT)/include/config
-	@echo image > $(OUT)/arch/x86/boot/bzImage
+	@{ head -c 497 /dev/zero; printf '\001\000\000\004\000\000\000\000\000\000\000\000\000\125\252\000\000HdrS'; head -c 570 /dev/zero; } > $(OUT)/arch/x86/boot/bzImage
 	@echo map > $(OUT)/System.map
 	@cp /bin/true $(OUT)/vmlinux
 	@echo 6.12.999 > $(OUT)/include/config/kernel.release
@@ -116,6 +117,20 @@ TEST_F(KernelBuild, SameInputsReturnTheEntryAtOnce) {
   ASSERT_TRUE(second.ok()) << second.error;
   EXPECT_TRUE(second.cached);
   EXPECT_EQ(second.entry.meta.label, first.entry.meta.label);
+}
+
+// `kernel build` is the fix a broken built entry prints: it must rebuild and
+// replace the entry rather than return it as cached (issue 14).
+TEST_F(KernelBuild, ABrokenEntryIsRebuiltNotReturnedAsCached) {
+  const auto first = build_kernel(options_);
+  ASSERT_TRUE(first.ok()) << first.error;
+  fs::resize_file(first.entry.dir / "bzImage", 0);
+  const auto second = build_kernel(options_);
+  ASSERT_TRUE(second.ok()) << second.error;
+  EXPECT_FALSE(second.cached);
+  EXPECT_EQ(second.entry.meta.label, first.entry.meta.label);
+  EXPECT_EQ(verify_kernel_entry(*find_kernel(first.entry.meta.label, options_.cache_root)).state,
+            ImageCheck::State::kOk);
 }
 
 TEST_F(KernelBuild, FragmentOrTreeChangesMakeANewEntry) {

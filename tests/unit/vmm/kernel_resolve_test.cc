@@ -19,7 +19,7 @@ class KernelResolve : public ::testing::Test {
                  const std::string& built_at) {
     std::string error;
     const auto staging = make_staging_dir(label, &error, root_);
-    write_file(*staging / "bzImage", "image");
+    write_file(*staging / "bzImage", testing::fake_bzimage());
     write_file(*staging / "config", "CONFIG_VIRTIO_CONSOLE=y\n");
     KernelMetadata m;
     m.label = label;
@@ -33,7 +33,7 @@ class KernelResolve : public ::testing::Test {
 
   fs::path make_image(const std::string& config) {
     const auto dir = tmp_.path() / "user";
-    write_file(dir / "bzImage", "image");
+    write_file(dir / "bzImage", testing::fake_bzimage());
     write_file(dir / "config", config);
     return dir / "bzImage";
   }
@@ -113,7 +113,7 @@ TEST_F(KernelResolve, ImageWithNeighbourConfig) {
 
 TEST_F(KernelResolve, DebianBootLayout) {
   const auto boot = tmp_.path() / "boot";
-  write_file(boot / "vmlinuz-6.12.117+deb12-cloud-amd64", "image");
+  write_file(boot / "vmlinuz-6.12.117+deb12-cloud-amd64", testing::fake_bzimage());
   write_file(boot / "config-6.12.117+deb12-cloud-amd64", "CONFIG_VIRTIO_CONSOLE=y\n");
   write_file(boot / "System.map-6.12.117+deb12-cloud-amd64", "ffffffff81000000 T _text\n");
   std::string error;
@@ -127,7 +127,7 @@ TEST_F(KernelResolve, DebianBootLayout) {
 
 TEST_F(KernelResolve, BuiltTree) {
   const auto tree = tmp_.path() / "linux";
-  write_file(tree / "arch/x86/boot/bzImage", "image");
+  write_file(tree / "arch/x86/boot/bzImage", testing::fake_bzimage());
   write_file(tree / ".config", "CONFIG_SCHED_CLASS_EXT=y\nCONFIG_VIRTIO_CONSOLE=y\n");
   write_file(tree / "vmlinux", "elf");
   write_file(tree / "System.map", "map");
@@ -147,7 +147,7 @@ TEST_F(KernelResolve, BuiltTree) {
 
 TEST_F(KernelResolve, ImageWithoutConfigAssumesNoFeaturesAndSaysSo) {
   const auto dir = tmp_.path() / "bare";
-  write_file(dir / "bzImage", "not a real kernel");
+  write_file(dir / "bzImage", testing::fake_bzimage());
   std::string error;
   const auto k = describe_user_kernel(dir / "bzImage", &error);
   EXPECT_EQ(error, "");

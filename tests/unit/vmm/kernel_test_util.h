@@ -57,4 +57,18 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
   std::ofstream(path, std::ios::binary) << text;
 }
 
+/// The bytes of a minimal file that passes check_bzimage(): an x86 boot
+/// sector and setup header ("HdrS", 1 setup sector) followed by `payload_16`
+/// 16-byte paragraphs of protected-mode "code", as syssize says. Not bootable.
+inline std::string fake_bzimage(unsigned payload_16 = 4, char fill = 'k') {
+  std::string b(1024 + payload_16 * 16, fill);
+  for (size_t i = 0; i < 0x210; ++i) b[i] = 0;
+  b[0x1f1] = 1;  // setup_sects
+  for (int i = 0; i < 4; ++i) b[0x1f4 + i] = static_cast<char>((payload_16 >> (8 * i)) & 0xff);
+  b[0x1fe] = static_cast<char>(0x55);
+  b[0x1ff] = static_cast<char>(0xaa);
+  b.replace(0x202, 4, "HdrS");
+  return b;
+}
+
 }  // namespace ktstr::testing

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -239,6 +240,48 @@ TEST(QemuCommand, CommasInPathsAreEscaped) {
   ASSERT_TRUE(cmd.ok()) << cmd.error;
   EXPECT_EQ(arg_after(cmd.argv, "-chardev", 1), "socket,id=agent,path=/tmp/a,,b/agent.sock");
   EXPECT_EQ(arg_after(cmd.argv, "-qmp"), "unix:/tmp/a,,b/qmp.sock,server=on,wait=off");
+}
+
+// The argv depends on VmConfig only: the process's own working directory (a
+// clone under /tmp, or /) must not change it (issue 14).
+TEST(QemuCommand, SocketPathsDoNotDependOnTheProcessWorkingDirectory) {
+  VmConfig c = config_for(shape(1, 1, 2, 1));
+  c.run_dir = "/tmp/a,b";
+  const auto old = std::filesystem::current_path();
+  std::vector<std::string> argvs;
+  for (const char* cwd : {"/", "/tmp", "/tmp/.."}) {
+    std::filesystem::current_path(cwd);
+    argvs.push_back(arg_after(build_qemu_command(c).argv, "-qmp"));
+  }
+  std::filesystem::current_path(old);
+  EXPECT_EQ(argvs, std::vector<std::string>(3, "unix:/tmp/a,,b/qmp.sock,server=on,wait=off"));
+}
+
+TEST(QemuEndpoints, SocketsAreRelativeToTheWorkingDirectoryWhenShorter) {
+  const std::string deep = "/home/user/" + std::string(80, 'p') + "/runs/t1";
+  QemuEndpoints ep = qemu_endpoints(deep, "/home/user/" + std::string(80, 'p'));
+  EXPECT_EQ(ep.qmp_socket, "runs/t1/qmp.sock");
+  EXPECT_EQ(ep.console_socket, "runs/t1/console.sock");
+  EXPECT_EQ(ep.console_log, deep + "/console.log");  // QEMU opens it; no length limit
+
+  // A run directory outside the working directory (the issue's case: a clone
+  // next to /tmp) and an unset working directory keep the path as given; no
+  // "../" path is made even when it would be shorter.
+  EXPECT_EQ(qemu_endpoints("/tmp/a", "/home/user/x/y").qmp_socket, "/tmp/a/qmp.sock");
+  EXPECT_EQ(qemu_endpoints("/tmp/a", "/tmp/b").qmp_socket, "/tmp/a/qmp.sock");
+  EXPECT_EQ(qemu_endpoints("/tmp/a").qmp_socket, "/tmp/a/qmp.sock");
+  EXPECT_EQ(qemu_endpoints("/tmp/a", "/").qmp_socket, "tmp/a/qmp.sock");  // below, shorter
+}
+
+TEST(QemuCommand, ADeepRunDirectoryFitsThroughTheWorkingDirectory) {
+  VmConfig c = config_for(shape(1, 1, 2, 1));
+  const std::string base = "/" + std::string(100, 'd');
+  c.run_dir = base + "/t";
+  EXPECT_NE(build_qemu_command(c).error.find("shorter run directory"), std::string::npos);
+  c.working_dir = base;
+  QemuCommand cmd = build_qemu_command(c);
+  ASSERT_TRUE(cmd.ok()) << cmd.error;
+  EXPECT_EQ(arg_after(cmd.argv, "-qmp"), "unix:t/qmp.sock,server=on,wait=off");
 }
 
 TEST(KernelCmdline, KaslrLoglevelAndKargs) {

@@ -210,6 +210,34 @@ TEST_F(VmSupervisorTest, InvalidUtf8FromTheGuestBecomesReplacementCharacters) {
   expect_no_survivor();
 }
 
+// A kernel QEMU cannot load: the verdict's detail must carry QEMU's own
+// words, not only "QEMU ended (exit 1)" (issue 14). The text is what QEMU 7.2
+// prints for an empty bzImage, without a final newline.
+TEST_F(VmSupervisorTest, QemusOwnErrorReachesTheDetail) {
+  VmRunSpec s = spec("ok");
+  s.argv = {"/bin/sh", "-c",
+            "printf \"qemu: could not load kernel '/c/bzImage': No such file or directory\" >&2; "
+            "exit 1"};
+  VmOutcome out = supervise_vm(s);
+  EXPECT_EQ(out.reason, VmExitReason::kQemuFailed);
+  EXPECT_NE(out.detail.find("QEMU ended (exit 1)"), std::string::npos) << out.detail;
+  EXPECT_NE(out.detail.find("QEMU said: qemu: could not load kernel '/c/bzImage': No such file "
+                            "or directory"),
+            std::string::npos)
+      << out.detail;
+  EXPECT_NE(out.detail.find("the console is empty"), std::string::npos) << out.detail;
+}
+
+TEST_F(VmSupervisorTest, QemusOutputIsEscapedInTheDetail) {
+  VmRunSpec s = spec("ok");
+  s.argv = {"/bin/sh", "-c", "printf 'one\\ntwo\\nthree \\033[31mred\\n\\n' >&2; exit 0"};
+  VmOutcome out = supervise_vm(s);
+  EXPECT_EQ(out.reason, VmExitReason::kQemuFailed);
+  EXPECT_NE(out.detail.find("QEMU said: one | two | three \\x1b[31mred"), std::string::npos)
+      << out.detail;
+  EXPECT_EQ(out.detail.find('\033'), std::string::npos);
+}
+
 TEST_F(VmSupervisorTest, MissingBinaryIsQemuFailed) {
   VmRunSpec s = spec("ok");
   s.argv = {"/nonexistent/qemu-system-x86_64"};

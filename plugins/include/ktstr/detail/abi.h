@@ -12,11 +12,19 @@ namespace ktstr {
 class Ctx;
 struct AssertResult;
 
+/// kPluginAbiVersion as a string literal, for the scenario records below.
+#define KTSTR_DETAIL_ABI_STRING "1"
+
 /// The plugin ABI version this SDK builds plugins for and loaders accept.
 inline constexpr std::uint32_t kPluginAbiVersion = 1;
+static_assert(sizeof(KTSTR_DETAIL_ABI_STRING) == 2 && KTSTR_DETAIL_ABI_STRING[0] - '0' == 1,
+              "KTSTR_DETAIL_ABI_STRING must spell kPluginAbiVersion");
+
+/// kSdkVersion as a string literal, for the scenario records below.
+#define KTSTR_DETAIL_SDK_VERSION_STRING "0.1.0"
 
 /// The SDK (package) version, recorded in every plugin for diagnostics.
-inline constexpr const char* kSdkVersion = "0.1.0";
+inline constexpr const char* kSdkVersion = KTSTR_DETAIL_SDK_VERSION_STRING;
 
 namespace detail {
 
@@ -24,6 +32,14 @@ namespace detail {
 inline constexpr const char* kPluginEntryName = "ktstr_plugin_entry";
 /// The ELF section holding that alias (Boost.DLL: at most 8 characters).
 inline constexpr const char* kPluginSectionName = "ktstr";
+/// The ELF section holding one scenario record per KTSTR_SCENARIO, read by
+/// the host without loading the plugin. A record is seven NUL-terminated
+/// strings: KTSTR_DETAIL_RECORD_MAGIC, ABI version, SDK version, name, file,
+/// line, description.
+/// The compiler may pad between records with NUL bytes.
+#define KTSTR_DETAIL_RECORD_SECTION ".ktstr.scenarios"
+/// First string of every scenario record.
+#define KTSTR_DETAIL_RECORD_MAGIC "ktstr-scenario"
 /// First word of every manifest: tells a ktstr manifest from anything else.
 inline constexpr std::uint32_t kPluginMagic = 0x6b747374;  // "ktst"
 
