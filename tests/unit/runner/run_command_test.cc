@@ -76,7 +76,7 @@ class RunCommandTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("ktstr_run_test_" + std::to_string(getpid()));
     fs::create_directories(dir_ / "cache" / "kernels");
     // A fake kernel image (a boot header only): the fake launcher never boots it.
-    std::ofstream(dir_ / "bzImage") << testing::fake_bzimage();
+    std::ofstream(dir_ / "bzImage") << ktstr::testing::fake_bzimage();
     std::ofstream(dir_ / "config") << "CONFIG_VIRTIO_CONSOLE=y\n";
     setenv("KTSTR_CACHE_DIR", (dir_ / "cache").c_str(), 1);
     setenv("KTSTR_AGENT", "/bin/true", 1);
@@ -197,7 +197,7 @@ TEST_F(RunCommandTest, ABrokenCacheEntryIsAnInfrastructureErrorBeforeBooting) {
   const fs::path root = dir_ / "cache" / "kernels";
   const auto staging = make_staging_dir("6.12.117-cloud", &error, root);
   ASSERT_TRUE(staging) << error;
-  std::ofstream(*staging / "bzImage") << testing::fake_bzimage();
+  std::ofstream(*staging / "bzImage") << ktstr::testing::fake_bzimage();
   KernelMetadata m;
   m.label = "6.12.117-cloud";
   m.kind = "prebuilt";
@@ -330,9 +330,9 @@ class ScriptedLauncher : public FakeLauncher {
 
 TEST_F(RunCommandTest, ReplicasRunEachInItsOwnVmAndDirectory) {
   ScriptedLauncher fake;
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_tests(options(spec_with("replicas = 3")), fake), kExitOk);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = ::testing::internal::GetCapturedStdout();
   ASSERT_EQ(fake.launched.size(), 3u);
   EXPECT_EQ(fake.launched[0].run_dir.filename(), "replica-1");
   EXPECT_EQ(fake.launched[2].run_dir.filename(), "replica-3");
@@ -344,21 +344,21 @@ TEST_F(RunCommandTest, ReplicasRunEachInItsOwnVmAndDirectory) {
 TEST_F(RunCommandTest, OneFailingReplicaFailsTheTestAndIsNamed) {
   ScriptedLauncher fake;
   fake.verdicts = {"pass", "fail", "pass"};
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_tests(options(spec_with("replicas = 3")), fake), kExitTestFailed);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(fake.launched.size(), 3u);  // every replica runs: the count says how flaky
   EXPECT_THAT(out, ::testing::HasSubstr("FAIL ktstr/a "));
   EXPECT_THAT(out, ::testing::HasSubstr("1 of 3 replicas did not pass (replica 2)"));
-  EXPECT_THAT(out, ::testing::HasSubstr("replica 2/3 FAIL: worker 3 starved"));
+  EXPECT_THAT(out, ::testing::HasSubstr("replica 2/3 FAIL: | worker 3 starved"));
 }
 
 TEST_F(RunCommandTest, ATeardownOverTheCleanupBudgetFails) {
   ScriptedLauncher fake;
   fake.teardown_ms = 0.4;  // a real teardown is never 0 ms
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_tests(options(spec_with("cleanup_budget_ms = 0")), fake), kExitTestFailed);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_THAT(out, ::testing::HasSubstr(
                        "host-side VM teardown took 0.4 ms, over cleanup_budget_ms = 0 (set by "
                        "test ("));
@@ -396,9 +396,9 @@ namespace {
 TEST_F(RunCommandTest, HostOnlyWithoutAWritableCgroup2IsAnInfrastructureError) {
   ScriptedLauncher fake;
   setenv("KTSTR_HOST_CGROUP", dir_.c_str(), 1);  // a plain directory
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   const int rc = run_tests(options(spec_with("host_only = true")), fake);
-  const std::string err = testing::internal::GetCapturedStderr();
+  const std::string err = ::testing::internal::GetCapturedStderr();
   unsetenv("KTSTR_HOST_CGROUP");
   EXPECT_EQ(rc, kExitInfra);
   EXPECT_THAT(err, ::testing::HasSubstr("host_only needs cgroup v2"));
@@ -422,9 +422,9 @@ TEST_F(RunCommandTest, InvalidUtf8FromTheGuestNeitherCrashesNorStopsTheRun) {
   FakeLauncher fake;
   fake.console_tail = "\xff\n";
   fake.details = {"bad \xfe byte"};
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   const int rc = run_tests(options(kTwoTests), fake);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(rc, kExitOk) << out;
   EXPECT_EQ(fake.launched.size(), 2u);
   EXPECT_NE(out.find("2 passed, 0 failed"), std::string::npos) << out;
@@ -440,9 +440,9 @@ TEST_F(RunCommandTest, InvalidUtf8FromTheGuestNeitherCrashesNorStopsTheRun) {
 TEST_F(RunCommandTest, AnExceptionInOneTestFailsThatTestAndTheRunGoesOn) {
   FakeLauncher fake;
   fake.throw_on_launch = 1;
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   const int rc = run_tests(options(kTwoTests), fake);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(rc, kExitTestFailed) << out;
   EXPECT_EQ(fake.launched.size(), 2u);
   EXPECT_NE(out.find("FAIL "), std::string::npos) << out;
@@ -456,9 +456,9 @@ TEST_F(RunCommandTest, GuestTextCannotForgeAVerdictLineOrReachTheTerminalRaw) {
   fake.verdict = "fail";
   fake.details = {"first\nPASS ktstr/fake 0.1s", "\x1b]0;owned\x07\x1b[31m\r"};
   fake.console_tail = "\r\x1b[1APASS ktstr/console 0.1s\n";
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   const int rc = run_tests(options(kSpec), fake);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string out = ::testing::internal::GetCapturedStdout();
   EXPECT_EQ(rc, kExitTestFailed) << out;
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);) {
