@@ -9,9 +9,10 @@
 
 namespace ktstr {
 
-/// num_snapshots > 0, auto_repro = true and allow_inconclusive = true:
-/// "not supported yet, comes with ...". Values that ask for today's behaviour
-/// (0, false) are accepted.
+/// num_snapshots > 0, auto_repro = true, allow_inconclusive = true,
+/// [[temporal]], required_flags / excluded_flags and [gauntlet]: "not
+/// supported yet, comes with ...". Values that ask for today's behaviour
+/// (0, false, empty) are accepted.
 void check_pending_settings(const ResolvedTest& t, Diagnostics& diags);
 
 /// host_only = true runs the scenario on the host: a sched_ext scheduler

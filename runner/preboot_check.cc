@@ -144,7 +144,13 @@ void check_preboot(const Catalog& cat, const std::vector<ResolvedTest>& tests,
     const std::string sched = t.value_or<std::string>("scheduler", "eevdf");
     if (cat.find("scheduler", sched)) schedulers.insert(sched);
   }
+  // A run on kernels without sched_ext skips every sched_ext test (with the
+  // hint to build one), so their binaries are looked for only when a kernel
+  // of the run could load them.
+  const bool any_sched_ext =
+      std::any_of(kernels.begin(), kernels.end(), [](const KernelInfo& k) { return k.sched_ext; });
   for (const std::string& name : schedulers) {
+    if (!any_sched_ext) break;
     const Entity& s = *cat.find("scheduler", name);
     const TomlDocument& doc = cat.set->specs[s.file];
     const SourcePos at = s.value->contains("binary") ? doc.value_pos(s.pointer + "/binary") : s.pos;

@@ -29,8 +29,9 @@ std::filesystem::path find_scheduler_binary(const Entity& scheduler, const Catal
 /// not start: features the runner does not support yet (steps, payloads, some
 /// work types), topologies QEMU cannot build (CPUs, APIC IDs, NUMA nodes),
 /// kernel arguments the command line cannot take, and scheduler binaries that
-/// do not exist. A bare binary name is looked up only on `kernels` that have
-/// sched_ext (a run skips the test on the others); a path is always checked.
+/// do not exist. Binaries are looked for only when one of `kernels` has
+/// sched_ext (a run skips the test on the others): a path relative to its
+/// spec file, a bare name on each such kernel.
 void check_preboot(const Catalog& catalog, const std::vector<ResolvedTest>& tests,
                    const std::vector<KernelInfo>& kernels, Diagnostics& diags);
 

@@ -95,6 +95,37 @@ TEST(HostOnlySettings, SysctlsKargsAndIncludesAreRefused) {
   EXPECT_THAT(all, HasSubstr("cannot use extra_include_files"));
 }
 
+TEST(PendingSettings, TemporalAssertionsAreRefusedAtTheirTable) {
+  SpecTestDir dir;
+  dir.write("t.toml",
+            "[test.a]\n[[test.a.cgroup]]\nname = \"cg_0\"\n[[test.a.temporal]]\n"
+            "series = \"maps.stats.nr_dispatched\"\nexpect = \"monotonic\"\n");
+  SpecOptions o;
+  o.paths = {dir.path("t.toml")};
+  o.check_plugins = false;
+  auto s = load_and_resolve(o);
+  EXPECT_THAT(only_message(s), HasSubstr("[[temporal]] assertions are not supported yet"));
+}
+
+TEST(PendingSettings, FlagsAndFlagConstraintsAreRefusedUntilFlagProfilesExist) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "scheduler = \"s\"\nrequired_flags = [\"llc\"]",
+                     "[scheduler.s]\nbinary = \"/bin/true\"\n[scheduler.s.flags.llc]\n"
+                     "args = [\"--llc\"]\n");
+  ASSERT_EQ(s.diags.size(), 2u);
+  std::string all;
+  for (const auto& d : s.diags.all()) all += d.message + "\n";
+  EXPECT_THAT(all, HasSubstr("scheduler 's': [flags] is not supported yet"));
+  EXPECT_THAT(all, HasSubstr("required_flags is not supported yet"));
+}
+
+TEST(PendingSettings, AGauntletTableIsRefusedUntilGauntletModeExists) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "[test.a.gauntlet]\nmin_llcs = 2");
+  EXPECT_THAT(only_message(s), HasSubstr("[gauntlet] min_llcs is not supported yet"));
+  EXPECT_TRUE(load_test(dir, "description = \"no gauntlet\"").ok());
+}
+
 TEST(HostOnlySettings, TheHostsOwnSchedulerIsAccepted) {
   SpecTestDir dir;
   EXPECT_TRUE(load_test(dir, "host_only = true").ok());

@@ -53,5 +53,18 @@ TEST(Verdict, TheSeenSchedulerErrorIsQuoted) {
   EXPECT_EQ(v.reasons.back(), "seen:\n| scheduler output (tail):\n| error\n| PASS ktstr/fake 0.1s");
 }
 
+// std::regex recurses per character: a guest line of a few MB matched whole
+// overflowed the stack. Only a capped prefix of each line is matched.
+TEST(Verdict, AHugeSchedulerErrorLineDoesNotCrashTheMatcher) {
+  VmOutcome o = done_with("fail", {"EXIT: " + std::string(4 << 20, 'x') + " tail"});
+  Verdict v;
+  v.kind = Verdict::Kind::kPass;  // failed as expected (expect_err)
+  check_scx_error_expectation(v, o, "", "EXIT: x+");
+  EXPECT_EQ(v.kind, Verdict::Kind::kPass);
+  v.kind = Verdict::Kind::kPass;
+  check_scx_error_expectation(v, o, "", "no such text");
+  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+}
+
 }  // namespace
 }  // namespace ktstr
