@@ -1,0 +1,47 @@
+// Evaluation: the verdict of one test from its run record and its thresholds.
+// A pure function of its inputs (no I/O, no clock), called by a VM run, a
+// host_only run and `ktstr-run reeval` alike. This library links neither vmm
+// nor QEMU; the build enforces it (eval/CMakeLists.txt).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eval/checks.h"
+#include "eval/run_record.h"
+
+namespace ktstr {
+
+/// One row of the per-cgroup table printed under a FAIL (and a PASS with -v).
+struct CgroupRow {
+  std::string cgroup;
+  int workers = 0;
+  std::string cpus;        ///< CPUs used by its workers, as a list ("0-1,3")
+  double spread_pct = -1;  ///< off-CPU spread; < 0 = not computable (one worker)
+  double worst_gap_ms = 0;
+  std::uint64_t migrations = 0;
+  std::uint64_t iterations = 0;
+  double p99_wake_us = -1;  ///< < 0 = no wake samples
+};
+
+/// PASS, FAIL, SKIP or INCONCLUSIVE with the reasons a user reads. Each
+/// reason is a runner-written sentence; guest text in it is quoted
+/// (runner/guest_text.h rules).
+struct Verdict {
+  enum class Kind { kPass, kFail, kSkip, kInconclusive };
+  Kind kind = Kind::kFail;
+  std::vector<std::string> reasons;
+  /// Per-cgroup summary of the telemetry (empty when there was none).
+  std::vector<CgroupRow> table;
+  /// The scenario's own detail lines (plugin details), also for a PASS.
+  std::vector<std::string> details;
+  static const char* name(Kind k);
+};
+
+/// Judges `record` against `checks`: a run that did not complete, a console
+/// that shows a panic, a topology other than the declared one, a failing
+/// scenario, then every [checks] threshold over the telemetry, then
+/// expect_err / expect_scx_bpf_error_*, then cleanup_budget_ms.
+Verdict evaluate(const RunRecord& record, const Checks& checks);
+
+}  // namespace ktstr
