@@ -1,6 +1,6 @@
 // The console's view of one finished test: the verdict line the runner
 // writes, then its reasons, indented. Reasons may quote guest text
-// (runner/guest_text.h); each of their lines is escaped again here, so no
+// (eval/guest_text.h); each of their lines is escaped again here, so no
 // reason can start a line of its own or reach the terminal with a control
 // character in it.
 #pragma once
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/verdict.h"
+#include "eval/evaluate.h"
 
 namespace ktstr {
 

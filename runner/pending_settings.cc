@@ -25,11 +25,6 @@ void check_pending_settings(const ResolvedTest& t, Diagnostics& diags) {
            "auto_repro = true is not supported yet, comes with failure dumps (a crashed "
            "scheduler is not rerun today)",
            "remove auto_repro (or set it to false)");
-  if (t.value_or<bool>("allow_inconclusive", false))
-    refuse(t, diags, "allow_inconclusive",
-           "allow_inconclusive = true is not supported yet, comes with the evaluation of "
-           "[checks] (no run is INCONCLUSIVE today)",
-           "remove allow_inconclusive (or set it to false)");
   if (const Setting* tm = t.get("temporal"); tm && tm->value.is_array() && !tm->value.empty())
     refuse(t, diags, "temporal",
            "[[temporal]] assertions are not supported yet, come with BPF-map snapshots (nothing "

@@ -9,7 +9,7 @@
 
 namespace ktstr {
 
-/// num_snapshots > 0, auto_repro = true, allow_inconclusive = true,
+/// num_snapshots > 0, auto_repro = true,
 /// [[temporal]], required_flags / excluded_flags and [gauntlet]: "not
 /// supported yet, comes with ...". Values that ask for today's behaviour
 /// (0, false, empty) are accepted.
