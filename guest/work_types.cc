@@ -45,8 +45,8 @@ constexpr std::uint64_t kMs = 1000000;
 
 // One group of workers that work together, in MAP_SHARED memory.
 struct alignas(64) GroupState {
-  std::atomic<std::uint32_t> word{0};  // ping-pong turn, lock word, fan-out generation
-  std::atomic<std::uint32_t> acks{0};  // fan-out: receivers done with this generation
+  std::atomic<std::uint32_t> word{0};          // ping-pong turn, lock word, fan-out generation
+  std::atomic<std::uint32_t> acks{0};          // fan-out: receivers done with this generation
   std::atomic<std::uint64_t> wake_ns[2] = {};  // set by a waker for side 0/1 before it wakes
 };
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
@@ -120,7 +120,8 @@ bool timed_sleep(WorkProbe& probe, std::uint64_t ns) {
       return false;
     }
     const std::uint64_t until = std::min(deadline, now + kPollMs * kMs);
-    timespec ts{static_cast<time_t>(until / 1000000000ull), static_cast<long>(until % 1000000000ull)};
+    timespec ts{static_cast<time_t>(until / 1000000000ull),
+                static_cast<long>(until % 1000000000ull)};
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
   }
   probe.wait_end(since(deadline));
@@ -255,8 +256,8 @@ void run_alone(const std::string& name, const WorkParams& params, WorkProbe& pro
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     const size_t bytes = static_cast<size_t>(params.arg("region_kb")) * 1024;
     const size_t pages = std::max<size_t>(1, bytes / page);
-    void* mem = mmap(nullptr, pages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+    void* mem =
+        mmap(nullptr, pages * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED) return;
     auto* region = static_cast<volatile unsigned char*>(mem);
     const auto touches = static_cast<std::uint64_t>(params.arg("touches"));
@@ -343,8 +344,7 @@ void run_ping_pong(const WorkParams& params, GroupState& g, int side, WorkProbe&
 
 // One messenger (side 0) per group wakes its receivers and waits for all of
 // them to finish their spin before the next generation.
-void run_fan_out(const WorkParams& params, GroupState& g, int side, WorkProbe& probe,
-                 Spinner& s) {
+void run_fan_out(const WorkParams& params, GroupState& g, int side, WorkProbe& probe, Spinner& s) {
   const auto spin = static_cast<std::uint64_t>(params.arg("spin_iters"));
   const auto receivers = static_cast<std::uint32_t>(params.arg("fan_out"));
   std::uint32_t seen = g.word.load(std::memory_order_acquire);
@@ -464,8 +464,8 @@ Status make_work_shared(const WorkParams& params, int count, std::unique_ptr<Wor
   if (needs_groups(params.name) && count > 0) {
     state->count_ = static_cast<size_t>(count / std::max(1, params.divisor));
     state->bytes_ = state->count_ * sizeof(GroupState);
-    void* mem = mmap(nullptr, state->bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                     -1, 0);
+    void* mem =
+        mmap(nullptr, state->bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED)
       return Status::failure(params.name + ": mmap shared state: " + strerror(errno));
     state->groups_ = static_cast<GroupState*>(mem);

@@ -67,7 +67,8 @@ class SlotProbe final : public WorkProbe {
     slot_->iterations.store(units_, std::memory_order_relaxed);
     if (units_ / 1024 == before / 1024) return;
     const std::uint64_t t = monotonic_ns();
-    if (t - last_ > max_gap_) slot_->max_gap_ns.store(max_gap_ = t - last_, std::memory_order_relaxed);
+    if (t - last_ > max_gap_)
+      slot_->max_gap_ns.store(max_gap_ = t - last_, std::memory_order_relaxed);
     last_ = t;
     if (const int cpu = sched_getcpu(); cpu != cpu_)
       cpu_ = cpu, slot_->migrations.store(++migrations_, std::memory_order_relaxed);

@@ -39,7 +39,8 @@ const std::vector<WorkTypeSpec>& work_type_specs() {
        {{"burst_ms", 50, 1, kMaxMs, "milliseconds of spinning per burst"},
         {"sleep_ms", 100, 0, kMaxMs, "milliseconds of sleep after each burst"}}},
       {"pipe_io", {iters("burst_iters", 1024, 1, "spin units before each pipe exchange")}, 2},
-      {"futex_ping_pong", {iters("spin_iters", 1024, 1, "spin units before waking the partner")},
+      {"futex_ping_pong",
+       {iters("spin_iters", 1024, 1, "spin units before waking the partner")},
        2},
       {"cache_pressure", {kSize, kStride}},
       {"cache_yield", {kSize, kStride}},
@@ -80,7 +81,8 @@ std::string check_work_args(std::string_view name, const nlohmann::json& args,
   const WorkTypeSpec* t = find_work_type(name);
   if (!t) {
     std::string known;
-    for (const auto& s : work_type_specs()) known += std::string(known.empty() ? "" : ", ") + s.name;
+    for (const auto& s : work_type_specs())
+      known += std::string(known.empty() ? "" : ", ") + s.name;
     return "unknown work type '" + std::string(name) + "' (known: " + known + ")";
   }
   const std::string who = "work '" + std::string(name) + "'";
@@ -88,8 +90,7 @@ std::string check_work_args(std::string_view name, const nlohmann::json& args,
   for (auto it = args.begin(); it != args.end(); ++it) {
     const bool known = std::any_of(t->args.begin(), t->args.end(),
                                    [&](const WorkArgSpec& a) { return it.key() == a.key; });
-    if (!known)
-      return who + ": unknown work_args key '" + it.key() + "' (" + accepted(*t) + ")";
+    if (!known) return who + ": unknown work_args key '" + it.key() + "' (" + accepted(*t) + ")";
   }
   out = {};
   for (const auto& a : t->args) {

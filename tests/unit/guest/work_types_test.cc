@@ -20,8 +20,7 @@ namespace {
 
 // What one worker's probe saw; lives in MAP_SHARED memory.
 struct Counters {
-  std::atomic<std::uint64_t> units{0}, iterations{0}, begun{0}, ended{0}, samples{0},
-      max_sample{0};
+  std::atomic<std::uint64_t> units{0}, iterations{0}, begun{0}, ended{0}, samples{0}, max_sample{0};
   std::atomic<bool> nested{false};  // wait_begin inside a wait, or wait_end outside one
   std::atomic<bool> stop{false};
 };
@@ -52,9 +51,9 @@ class TestProbe final : public WorkProbe {
 };
 
 struct Outcome {
-  Counters c;       // copy of the counters at the end
-  bool stopped{};   // exited by itself, status 0, after being asked to stop
-  bool killed{};    // the test killed it
+  Counters c;      // copy of the counters at the end
+  bool stopped{};  // exited by itself, status 0, after being asked to stop
+  bool killed{};   // the test killed it
 };
 
 // Runs `count` workers of `name` for `ms`, asks them to stop and gives them 3 s
