@@ -187,15 +187,14 @@ void run_alone(const std::string& name, const WorkParams& params, WorkProbe& pro
     }
   } else if (name == "fork_exit") {
     while (!probe.stopping()) {
-      probe.wait_begin();
-      const std::uint64_t t0 = monotonic_ns();
       const pid_t pid = fork();
       if (pid == 0) _exit(0);
       if (pid < 0) {  // out of processes: back off rather than spin on fork
-        probe.wait_end(WorkProbe::kNoSample);
         timed_sleep(probe, kMs);
         continue;
       }
+      probe.wait_begin();
+      const std::uint64_t t0 = monotonic_ns();
       while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }
       probe.wait_end(since(t0));
