@@ -42,6 +42,11 @@ namespace {
 
 constexpr int kPollMs = 100;  // longest time a wait goes without looking at stopping()
 constexpr std::uint64_t kMs = 1000000;
+// Work units a page_fault_churn touch counts for: a minor fault with a zeroed
+// page costs about as much as 256 spin units natively, and the weight keeps
+// its checkpoints (every 1024 units) a few faults apart, as close in time as
+// another type's; one unit per fault put them seconds apart under TCG.
+constexpr std::uint64_t kFaultUnits = 256;
 
 // One group of workers that work together, in MAP_SHARED memory.
 struct alignas(64) GroupState {
@@ -262,10 +267,13 @@ void run_alone(const std::string& name, const WorkParams& params, WorkProbe& pro
     const auto touches = static_cast<std::uint64_t>(params.arg("touches"));
     const auto spin = static_cast<std::uint64_t>(params.arg("spin_iters"));
     while (!probe.stopping()) {
-      for (std::uint64_t i = 0; i < touches; ++i) region[(s.next() % pages) * page] = 1;
+      for (std::uint64_t i = 0; i < touches; ++i) {
+        region[(s.next() % pages) * page] = 1;
+        probe.units(kFaultUnits);
+      }
       madvise(mem, pages * page, MADV_DONTNEED);
       s.spin(spin);
-      probe.units(touches + spin);
+      probe.units(spin);
       probe.iteration();
     }
     munmap(mem, pages * page);
