@@ -4,13 +4,16 @@
 #include "guest/work_types.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "guest/protocol/work_args.h"
@@ -179,6 +182,64 @@ TEST(WorkTypes, BurstySleepSamplesTheOvershootNotTheSleep) {
   const auto out = run_workers("bursty", R"({"burst_ms": 1, "sleep_ms": 400})", 1, 1000);
   ASSERT_GT(out[0].c.samples, 0u);
   EXPECT_LT(out[0].c.max_sample, 400000000u);
+}
+
+// Runs one worker of `name` and calls `observe(pid)` every 5 ms for `ms`.
+template <typename F>
+void while_running(const std::string& name, int ms, F observe) {
+  WorkParams params;
+  ASSERT_TRUE(parse_work(WorkType{name, "{}"}, params).ok());
+  std::unique_ptr<WorkShared> shared;
+  ASSERT_TRUE(make_work_shared(params, 1, shared).ok());
+  void* mem =
+      mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  auto* c = new (mem) Counters;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    TestProbe probe(c);
+    run_work(params, shared.get(), 0, probe);
+    _exit(0);
+  }
+  for (int t = 0; t < ms; t += 5) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    observe(pid);
+  }
+  c->stop = true;
+  waitpid(pid, nullptr, 0);
+  munmap(mem, sizeof(Counters));
+}
+
+TEST(WorkTypes, AffinityChurnPinsItselfToOneCpuOfItsAllowedSet) {
+  cpu_set_t start;
+  ASSERT_EQ(sched_getaffinity(0, sizeof start, &start), 0);
+  if (CPU_COUNT(&start) < 2) GTEST_SKIP() << "needs 2 CPUs";
+  std::set<int> pinned;
+  while_running("affinity_churn", 300, [&](pid_t pid) {
+    cpu_set_t now;
+    if (sched_getaffinity(pid, sizeof now, &now) != 0 || CPU_COUNT(&now) != 1) return;
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+      if (CPU_ISSET(c, &now)) {
+        EXPECT_TRUE(CPU_ISSET(c, &start)) << "pinned to CPU " << c << ", outside its set";
+        pinned.insert(c);
+      }
+  });
+  EXPECT_GE(pinned.size(), 2u) << "never re-pinned to another CPU";
+}
+
+TEST(WorkTypes, NiceSweepAndPolicyChurnChangeTheirOwnSettings) {
+  std::set<int> nices, policies;
+  while_running("nice_sweep", 300,
+                [&](pid_t pid) { nices.insert(getpriority(PRIO_PROCESS, pid)); });
+  while_running("policy_churn", 300, [&](pid_t pid) {
+    policies.insert(sched_getscheduler(pid) & ~SCHED_RESET_ON_FORK);
+  });
+  EXPECT_GE(nices.size(), 3u);
+  EXPECT_GE(policies.size(), 2u);
+  policies.erase(-1);
+  for (int p : policies)
+    EXPECT_TRUE(p == SCHED_OTHER || p == SCHED_BATCH || p == SCHED_IDLE || p == SCHED_FIFO ||
+                p == SCHED_RR)
+        << p;
 }
 
 class PartnerKilled : public ::testing::TestWithParam<std::string> {};
