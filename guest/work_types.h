@@ -59,6 +59,9 @@ Status parse_work(const WorkType& work, WorkParams& params);
 class WorkShared {
  public:
   virtual ~WorkShared() = default;
+  /// Descriptors the workers use (pipe_io's pipes): a worker that closes what
+  /// it inherited must keep these open.
+  virtual std::vector<int> fds() const { return {}; }
 };
 
 /// Creates what `count` workers of `params` share, or an error (a paired type

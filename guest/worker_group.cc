@@ -19,10 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 namespace ktstr {
 
@@ -35,31 +35,57 @@ struct WorkerSlot {
 
 namespace {
 
-std::uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
-}
-
-std::uint64_t spin_units(std::uint64_t n, std::uint64_t x) {
-  for (std::uint64_t i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    asm volatile("" : "+r"(x));
-  }
-  return x;
-}
-
-void close_inherited_fds() {
+// Keeps `keep` (a spawn's shared pipes) and closes every other inherited fd.
+void close_inherited_fds(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned lo = 3;
+  auto close_span = [](unsigned from, unsigned to) {
+    if (from > to) return;
 #ifdef SYS_close_range
-  if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0) return;
+    if (syscall(SYS_close_range, from, to, 0u) == 0) return;
 #endif
-  long max = sysconf(_SC_OPEN_MAX);
-  if (max < 0 || max > 65536) max = 65536;
-  for (long fd = 3; fd < max; ++fd) close(static_cast<int>(fd));
+    const long max = std::min<long>(to, 65535);
+    for (long fd = from; fd <= max; ++fd) close(static_cast<int>(fd));
+  };
+  for (int fd : keep) {
+    if (fd < static_cast<int>(lo)) continue;
+    if (fd > static_cast<int>(lo)) close_span(lo, static_cast<unsigned>(fd) - 1);
+    lo = static_cast<unsigned>(fd) + 1;
+  }
+  close_span(lo, ~0u);
 }
+
+// Publishes work units, the longest gap between checkpoints (every 1024
+// units; a deliberate wait resets it) and migrations in the worker's slot.
+// Interim: the telemetry rewrite of this file replaces it.
+class SlotProbe final : public WorkProbe {
+ public:
+  explicit SlotProbe(WorkerSlot* slot) : slot_(slot), last_(monotonic_ns()), cpu_(sched_getcpu()) {}
+  void units(std::uint64_t n) override {
+    const std::uint64_t before = units_;
+    units_ += n;
+    slot_->iterations.store(units_, std::memory_order_relaxed);
+    if (units_ / 1024 == before / 1024) return;
+    const std::uint64_t t = monotonic_ns();
+    if (t - last_ > max_gap_)
+      slot_->max_gap_ns.store(max_gap_ = t - last_, std::memory_order_relaxed);
+    last_ = t;
+    if (const int cpu = sched_getcpu(); cpu != cpu_)
+      cpu_ = cpu, slot_->migrations.store(++migrations_, std::memory_order_relaxed);
+  }
+  void iteration() override {}
+  void wait_begin() override {}
+  void wait_end(std::uint64_t) override { last_ = monotonic_ns(); }
+  bool stopping() const override { return false; }  // workers are killed
+
+ private:
+  WorkerSlot* slot_;
+  std::uint64_t units_ = 0, last_, max_gap_ = 0, migrations_ = 0;
+  int cpu_;
+};
 
 [[noreturn]] void worker_main(int go_read, int go_write, pid_t parent, WorkerSlot* slot,
-                              const WorkParams& params) {
+                              const WorkParams& params, WorkShared* shared, int index) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // Named, so that kernel messages (a sched_ext stall: "ktstr-worker[PID] failed
   // to run for ...") and scheduler dumps say what the task is; else "init".
@@ -69,42 +95,13 @@ void close_inherited_fds() {
   char c;
   while (read(go_read, &c, 1) < 0 && errno == EINTR) {
   }
-  close_inherited_fds();
+  close_inherited_fds(shared ? shared->fds() : std::vector<int>{});
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  const std::uint64_t chunk = params.kind == WorkParams::Kind::yield ? 256 : 4096;
-  std::uint64_t x = static_cast<std::uint64_t>(getpid());
-  std::uint64_t iterations = 0, max_gap = 0, migrations = 0;
-  std::uint64_t last = now_ns(), burst_start = last;
-  int last_cpu = sched_getcpu();
-  for (;;) {
-    x = spin_units(chunk, x);
-    iterations += chunk;
-    slot->iterations.store(iterations, std::memory_order_relaxed);
-    const std::uint64_t t = now_ns();
-    if (t - last > max_gap) {
-      max_gap = t - last;
-      slot->max_gap_ns.store(max_gap, std::memory_order_relaxed);
-    }
-    last = t;
-    const int cpu = sched_getcpu();
-    if (cpu != last_cpu) {
-      last_cpu = cpu;
-      slot->migrations.store(++migrations, std::memory_order_relaxed);
-    }
-    if (params.kind == WorkParams::Kind::yield) {
-      sched_yield();
-    } else if (params.kind == WorkParams::Kind::bursty &&
-               t - burst_start >= static_cast<std::uint64_t>(params.burst_ms) * 1000000ull) {
-      timespec ts{params.sleep_ms / 1000, (params.sleep_ms % 1000) * 1000000L};
-      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-      }
-      // A deliberate sleep is not a scheduling gap.
-      last = burst_start = now_ns();
-    }
-  }
+  SlotProbe probe(slot);
+  run_work(params, shared, index, probe);
+  _exit(0);
 }
 
 void kill_and_reap(const std::vector<Worker>& workers) {
@@ -115,44 +112,6 @@ void kill_and_reap(const std::vector<Worker>& workers) {
 }
 
 }  // namespace
-
-Status parse_work(const WorkType& work, WorkParams& params) {
-  nlohmann::json args =
-      nlohmann::json::parse(work.args_json.empty() ? "{}" : work.args_json, nullptr, false);
-  if (args.is_discarded() || !args.is_object())
-    return Status::failure("work '" + work.name +
-                           "': work_args is not a JSON object: " + work.args_json);
-  auto int_arg = [&](const char* key, int fallback, int& out) -> Status {
-    out = fallback;
-    if (!args.contains(key)) return {};
-    if (!args[key].is_number_integer() || args[key].get<long long>() < 0 ||
-        args[key].get<long long>() > 3600000)
-      return Status::failure("work '" + work.name + "': " + key +
-                             " must be a whole number of milliseconds (0-3600000)");
-    out = args[key].get<int>();
-    return {};
-  };
-  if (work.name == "spin" || work.name == "yield") {
-    params.kind = work.name == "spin" ? WorkParams::Kind::spin : WorkParams::Kind::yield;
-    if (!args.empty())
-      return Status::failure("work '" + work.name + "' takes no work_args (got " + args.dump() +
-                             ")");
-    return {};
-  }
-  if (work.name == "bursty") {
-    params.kind = WorkParams::Kind::bursty;
-    for (auto it = args.begin(); it != args.end(); ++it)
-      if (it.key() != "burst_ms" && it.key() != "sleep_ms")
-        return Status::failure("work 'bursty': unknown work_args key '" + it.key() +
-                               "' (accepted: burst_ms, sleep_ms)");
-    if (Status s = int_arg("burst_ms", 10, params.burst_ms); !s) return s;
-    if (Status s = int_arg("sleep_ms", 10, params.sleep_ms); !s) return s;
-    if (params.burst_ms == 0) params.burst_ms = 1;
-    return {};
-  }
-  return Status::failure("work type '" + work.name +
-                         "' is not supported yet by this agent (supported: spin, yield, bursty)");
-}
 
 Status parse_policy(const std::string& text, int& policy, int& priority) {
   priority = 0;
@@ -185,6 +144,10 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
   if (Status s = parse_policy(policy_text, policy, priority); !s) return s;
   if (count < 0) return Status::failure("negative worker count " + std::to_string(count));
   if (count == 0) return {};
+  std::unique_ptr<WorkShared> owned;
+  if (Status s = make_work_shared(params, count, owned); !s)
+    return Status::failure("cgroup '" + cgroup_ + "': " + s.error);
+  std::shared_ptr<WorkShared> shared = std::move(owned);
 
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) return Status::failure(std::string("pipe: ") + strerror(errno));
@@ -201,7 +164,7 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
     std::shared_ptr<WorkerSlot> slot(new (mem) WorkerSlot,
                                      [](WorkerSlot* p) { munmap(p, sizeof(WorkerSlot)); });
     pid_t pid = fork();
-    if (pid == 0) worker_main(go[0], go[1], parent, slot.get(), params);
+    if (pid == 0) worker_main(go[0], go[1], parent, slot.get(), params, shared.get(), i);
     if (pid < 0) {
       result = Status::failure(std::string("fork worker: ") + strerror(errno));
       break;
@@ -245,6 +208,7 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
     return result;
   }
   next_index_ += count;
+  shared_.push_back(std::move(shared));
   for (auto& w : batch) workers_.push_back(std::move(w));
   return {};
 }
@@ -293,6 +257,7 @@ std::vector<WorkerStats> WorkerGroup::stop() {
     out.push_back(std::move(s));
   }
   workers_.clear();
+  shared_.clear();
   return out;
 }
 

@@ -12,18 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "guest/work_types.h"
+
 namespace ktstr {
-
-/// A validated WorkType: what a worker's loop does.
-struct WorkParams {
-  enum class Kind { spin, yield, bursty } kind = Kind::spin;
-  int burst_ms = 0;
-  int sleep_ms = 0;
-};
-
-/// Checks a WorkType's name and arguments. Only spin, yield and bursty exist
-/// so far; anything else is refused with the list of supported types.
-Status parse_work(const WorkType& work, WorkParams& params);
 
 /// Scheduling policy of workers ("normal", "batch", "idle", "fifo:P", "rr:P").
 Status parse_policy(const std::string& text, int& policy, int& priority);
@@ -71,6 +62,7 @@ class WorkerGroup {
  private:
   std::string cgroup_;
   std::vector<Worker> workers_;
+  std::vector<std::shared_ptr<WorkShared>> shared_;  ///< what each spawn's workers share
   int next_index_ = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "guest/protocol/work_args.h"
 #include "runner/json_read.h"
 #include "runner/schema_checker.h"
 #include "vmm/qemu_cmdline.h"
@@ -24,28 +25,48 @@ namespace {
 // Declarative features the agent cannot run yet; "" when `t` has none. `key`
 // is set to the setting that names the feature.
 std::string unsupported(const ResolvedTest& t, std::string& key) {
-  static const std::vector<std::string> kWorks = {"spin", "yield", "bursty"};
   key = "step";
   if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
-  key = "cgroup";
-  if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
-    for (const auto& c : cg->value) {
-      if (!c.is_object()) continue;
-      const std::string w = json_str(c, "work", "spin");
-      // A work type the schema does not know is the schema's to report.
-      const json& known = SchemaChecker::spec().schema()["definitions"]["work"]["enum"];
-      if (std::find(known.begin(), known.end(), json(w)) == known.end()) continue;
-      if (std::find(kWorks.begin(), kWorks.end(), w) == kWorks.end())
-        return fmt::format(
-            "work = \"{}\" is not supported by the VM runner yet (key 'work'; "
-            "supported: spin, yield, bursty)",
-            w);
-    }
-  }
   key = "payload";
   if (const Setting* p = t.get("payload"); p && !p->value.is_null())
     return "payloads are not supported by the VM runner yet (key 'payload')";
   return "";
+}
+
+// Grouped work types need a worker count their group size divides. Checked
+// here so that the error points at the spec before any VM boots; the agent
+// checks again (make_work_shared) for plugins that spawn directly. A work
+// type or work_args the schema refuses is the schema's to report.
+void check_work_groups(const Catalog& cat, const ResolvedTest& t, Diagnostics& diags) {
+  const Setting* cg = t.get("cgroup");
+  if (!cg || !cg->value.is_array()) return;
+  const int per_cgroup = t.value_or<int>("workers_per_cgroup", 2);
+  for (size_t i = 0; i < cg->value.size(); ++i) {
+    const json& c = cg->value[i];
+    if (!c.is_object()) continue;
+    const std::string work = json_str(c, "work", "spin");
+    CheckedWorkArgs args;
+    if (!check_work_args(work, c.contains("work_args") ? c["work_args"] : json::object(), args)
+             .empty())
+      continue;
+    const int workers = c.contains("workers") && c["workers"].is_number_integer()
+                            ? c["workers"].get<int>()
+                            : per_cgroup;
+    const std::string why = check_worker_count(work, args.divisor, workers);
+    if (why.empty()) continue;
+    SourcePos pos = t.pos_of("cgroup");
+    if (cg->origin.layer == Origin::Layer::kTest) {
+      const std::string ptr = t.entity->pointer + "/cgroup/" + std::to_string(i);
+      const TomlDocument& doc = cat.set->specs[t.entity->file];
+      pos = doc.value_pos(ptr + (c.contains("workers") ? "/workers" : "/work"));
+      if (!pos.known()) pos = doc.value_pos(ptr);
+    }
+    diags.error("work-group", pos,
+                fmt::format("test '{}': cgroup '{}': {}", t.name, json_str(c, "name", ""), why), 1,
+                c.contains("workers") ? ""
+                                      : "set this cgroup's workers (workers_per_cgroup is " +
+                                            std::to_string(per_cgroup) + ")");
+  }
 }
 
 std::vector<fs::path> project_sched_path(const Catalog& cat, int file) {
@@ -119,6 +140,7 @@ void check_preboot(const Catalog& cat, const std::vector<ResolvedTest>& tests,
     std::string key;
     if (std::string why = unsupported(t, key); !why.empty())
       err("unsupported", key, why, "the VM runner cannot run this test yet");
+    check_work_groups(cat, t, diags);
     const TopologySpec topo = t.topology();
     // Dimensions out of range and llcs not divisible by numa_nodes are already
     // reported (schema, resolver); the rest is QEMU's: CPUs, NUMA nodes, APIC

@@ -213,8 +213,31 @@ struct SchemaChecker::Impl {
     return r;
   }
 
+  // Whether `v` satisfies an allOf branch's "if": the forms the schema uses
+  // (properties with const, required, not, anyOf), nothing more.
+  static bool if_holds(const json& cond, const json* v) {
+    if (!v || !v->is_object() || !cond.is_object()) return false;
+    if (auto r = cond.find("required"); r != cond.end())
+      for (const auto& k : *r)
+        if (!k.is_string() || !v->contains(k.get<std::string>())) return false;
+    if (auto p = cond.find("properties"); p != cond.end() && p->is_object())
+      for (auto& [k, sub] : p->items())
+        if (v->contains(k) && sub.contains("const") && (*v)[k] != sub["const"]) return false;
+    if (auto n = cond.find("not"); n != cond.end() && if_holds(*n, v)) return false;
+    if (auto a = cond.find("anyOf"); a != cond.end() && a->is_array())
+      return std::any_of(a->begin(), a->end(), [&](const json& b) { return if_holds(b, v); });
+    return true;
+  }
+
   const json* child(const json& s, const std::string& tok, const json* parent_value) const {
     const json& r = branch_for(s, parent_value);
+    // A "then" that applies to this value is more specific than the plain
+    // property (definitions.cgroup: work_args per work type).
+    if (auto all = r.find("allOf"); all != r.end() && all->is_array())
+      for (const auto& b : *all)
+        if (b.contains("if") && b.contains("then") && if_holds(b["if"], parent_value))
+          if (auto p = b["then"].find("properties"); p != b["then"].end() && p->contains(tok))
+            return &(*p)[tok];
     if (auto p = r.find("properties"); p != r.end() && p->contains(tok)) return &(*p)[tok];
     if (auto pp = r.find("patternProperties"); pp != r.end() && pp->is_object())
       for (auto& [pattern, sub] : pp->items())
@@ -411,6 +434,9 @@ class Explainer {
       const auto q1 = q2 == std::string::npos ? q2 : d.rfind('\'', q2 - 1);
       std::string key = (q1 != std::string::npos && q2 > q1) ? d.substr(q1 + 1, q2 - q1 - 1) : "?";
       auto allowed = checker_.allowed_keys(root_, p);
+      // A known key whose value failed (reported at its own pointer): valijson
+      // repeats it here when several values of one table fail.
+      if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) return;
       // valijson stops at the first unknown key of a table: report them all.
       if (expand && v && v->is_object() && s && !s->contains("patternProperties")) {
         for (auto& [k, _] : v->items()) {
@@ -438,6 +464,9 @@ class Explainer {
       std::string help;
       if (hint.empty() && !allowed.empty() && allowed.size() <= 16)
         help = "valid keys here: " + join(allowed, ", ");
+      if (help.empty() && allowed.empty() && s && s->contains("x-hint") &&
+          (*s)["x-hint"].is_string())
+        help = (*s)["x-hint"].get<std::string>();
       return emit("unknown-key", kp, true, fmt::format("unknown key '{}'{}{}", key, where, hint),
                   help, static_cast<int>(key.size()));
     }

@@ -214,9 +214,24 @@ class Doc:
     def step_requirements(self):
         rows = ["| `op` | also required |", "|---|---|"]
         for rule in self.defs["step"].get("allOf", []):
+            if "op" not in rule["if"].get("properties", {}):
+                continue  # a work_args rule (work_args_by_work)
             op = rule["if"]["properties"]["op"]["const"]
             need = ", ".join(f"`{k}`" for k in rule["then"]["required"])
             rows.append(f"| `{op}` | {need} |")
+        return rows
+
+    def work_args_by_work(self):
+        """The work_args each work type accepts (definitions.cgroup allOf)."""
+        rows = ["| `work` | `work_args` (default, range) |", "|---|---|"]
+        for rule in self.defs["cgroup"].get("allOf", []):
+            cond = rule["if"]
+            named = cond["anyOf"][1] if "anyOf" in cond else cond
+            work = named["properties"]["work"]["const"]
+            props = rule["then"]["properties"]["work_args"]["properties"]
+            args = "; ".join(f"`{k}` ({p['default']}, {p['minimum']}–{p['maximum']})"
+                             for k, p in props.items()) or "none"
+            rows.append(f"| `{work}` | {args} |")
         return rows
 
     def render(self):
@@ -274,6 +289,10 @@ class Doc:
             if defn == "step":
                 out += ["", "Depending on `op`, some keys are required:", ""]
                 out += self.step_requirements()
+            if defn == "cgroup":
+                out += ["", "Depending on `work`, `work_args` accepts these whole numbers "
+                        "(a step's `work_args` the same); see docs/work-types.md:", ""]
+                out += self.work_args_by_work()
         out += ["", '<a id="formats"></a>', "", "## Value formats", ""]
         for name in FORMATS:
             node = self.defs[name]

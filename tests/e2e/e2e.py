@@ -58,6 +58,7 @@ CASES.update({
     "sysctl_missing": ("sysctl_missing.toml", "sysctl_missing", 1, "FAIL",
                        [r"sysctl kernel\.no_such_sysctl_x = '1'.*No such file or directory"]),
     "sysctl_bool": ("sysctl_bool.toml", "sysctl_bool", 0, "PASS", []),
+    "work_types": ("work_types.toml", "work_types", 0, "PASS", []),
 })
 SIGNAL_CASES = {"sigint", "sigkill"}
 
@@ -200,7 +201,48 @@ def check_guest_forge(out, results):
     return problems
 
 
-EXTRA_CHECKS = {"guest_bytes": check_guest_bytes, "guest_forge": check_guest_forge}
+# Work types whose every iteration waits, and so samples wake latencies.
+NO_WAIT_WORK = {"spin", "cache_pressure", "page_fault_churn"}
+
+
+def check_work_types(out, results):
+    """Every worker of every work type did work (data.telemetry.workers[],
+    guest/protocol/worker_report.h), and the waiting types sampled latencies."""
+    if len(results) != 1:
+        return [f"expected one result.json, found {len(results)}"]
+    with open(results[0]) as f:
+        rj = json.load(f)
+    data = ((rj.get("outcome") or {}).get("result") or {}).get("data") or {}
+    workers = (data.get("telemetry") or {}).get("workers")
+    if not isinstance(workers, list):
+        return ["result.json has no outcome.result.data.telemetry.workers list"]
+    problems = []
+    by_cgroup = {}
+    for w in workers:
+        by_cgroup.setdefault(w.get("cgroup"), []).append(w)
+        who = f"{w.get('cgroup')} worker {w.get('index')}"
+        if not w.get("work_units"):
+            problems.append(f"{who} did no work (work_units {w.get('work_units')})")
+        if not w.get("iterations"):
+            problems.append(f"{who} finished no iteration")
+        if w.get("cgroup") not in NO_WAIT_WORK and not w.get("wake_samples_seen"):
+            problems.append(f"{who} sampled no wake latency")
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "specs",
+                           "work_types.toml"), "rb") as f:
+        want = set(re.findall(r'(?m)^work = "([a-z_]+)"', f.read().decode()))
+    for name in sorted(want):
+        if len(by_cgroup.get(name, [])) != 2:
+            problems.append(f"cgroup {name}: {len(by_cgroup.get(name, []))} worker reports, "
+                            "expected 2")
+    if not problems:
+        log("work units: " + ", ".join(
+            f"{c} {'/'.join(str(w.get('work_units')) for w in ws)}"
+            for c, ws in sorted(by_cgroup.items())))
+    return problems
+
+
+EXTRA_CHECKS = {"guest_bytes": check_guest_bytes, "guest_forge": check_guest_forge,
+                "work_types": check_work_types}
 
 
 def run_verdict_case(args, case, kernel, run_dir):

@@ -112,14 +112,28 @@ TEST_F(ScenarioRunnerTest, DeclarativeCgroupsRunSpinWorkersAndReportThem) {
   expect_clean(o);
 }
 
-TEST_F(ScenarioRunnerTest, UnknownWorkTypeIsRefusedClearly) {
+TEST_F(ScenarioRunnerTest, AnOddCountOfAPairedTypeIsRefusedClearly) {
   CgroupSpec a;
   a.name = "cg_0";
-  a.work = "pipe_io";
+  a.work = "futex_ping_pong";
+  a.workers = 3;
   spec_.cgroups = {a};
   ScenarioOutcome o = run_scenario(spec_, host_topology(), *host_);
   EXPECT_EQ(o.verdict, "fail");
-  EXPECT_NE(joined(o.details).find("work type 'pipe_io' is not supported yet"), std::string::npos)
+  EXPECT_NE(joined(o.details).find("futex_ping_pong needs a worker count divisible by 2"),
+            std::string::npos)
+      << joined(o.details);
+  expect_clean(o);
+}
+
+TEST_F(ScenarioRunnerTest, UnknownWorkTypeIsRefusedClearly) {
+  CgroupSpec a;
+  a.name = "cg_0";
+  a.work = "teleport";
+  spec_.cgroups = {a};
+  ScenarioOutcome o = run_scenario(spec_, host_topology(), *host_);
+  EXPECT_EQ(o.verdict, "fail");
+  EXPECT_NE(joined(o.details).find("unknown work type 'teleport' (known: spin"), std::string::npos)
       << joined(o.details);
   expect_clean(o);
 }
@@ -197,7 +211,7 @@ TEST_F(ScenarioRunnerTest, WorkersLeftRunningAreStoppedAndReported) {
 TEST_F(ScenarioRunnerTest, UnsupportedWorkFromAPluginFailsTheScenario) {
   ScenarioOutcome o = run_plugin(kScenarios, "unknown_work");
   EXPECT_EQ(o.verdict, "fail");
-  EXPECT_NE(joined(o.details).find("set up cgroup 'w': work type 'io_uring_storm'"),
+  EXPECT_NE(joined(o.details).find("set up cgroup 'w': unknown work type 'io_uring_storm'"),
             std::string::npos)
       << joined(o.details);
   expect_clean(o);

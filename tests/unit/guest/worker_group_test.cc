@@ -10,23 +10,6 @@
 namespace ktstr {
 namespace {
 
-TEST(WorkerGroup, ParsesSupportedWorkTypesAndRefusesOthers) {
-  WorkParams p;
-  EXPECT_TRUE(parse_work(WorkType::spin(), p).ok());
-  EXPECT_TRUE(parse_work(WorkType::bursty(5, 20), p).ok());
-  EXPECT_EQ(p.burst_ms, 5);
-  EXPECT_EQ(p.sleep_ms, 20);
-  EXPECT_NE(parse_work(WorkType{"futex_ping_pong", "{}"}, p).error.find("not supported yet"),
-            std::string::npos);
-  EXPECT_NE(parse_work(WorkType{"spin", "{\"x\":1}"}, p).error.find("takes no work_args"),
-            std::string::npos);
-  EXPECT_NE(parse_work(WorkType{"bursty", "{\"burst\":1}"}, p).error.find("unknown work_args key"),
-            std::string::npos);
-  EXPECT_NE(parse_work(WorkType{"bursty", "{\"burst_ms\":-1}"}, p).error.find("whole number"),
-            std::string::npos);
-  EXPECT_FALSE(parse_work(WorkType{"spin", "[1"}, p).ok());
-}
-
 TEST(WorkerGroup, ParsesPolicies) {
   int policy = 0, prio = 0;
   EXPECT_TRUE(parse_policy("batch", policy, prio).ok());
