@@ -59,6 +59,31 @@ CASES.update({
                        [r"sysctl kernel\.no_such_sysctl_x = '1'.*No such file or directory"]),
     "sysctl_bool": ("sysctl_bool.toml", "sysctl_bool", 0, "PASS", []),
     "work_types": ("work_types.toml", "work_types", 0, "PASS", []),
+    # Controls (issue 15): each check passes on a fair run and fails, for its
+    # named reason and with its numbers, when the run breaks it. A FAIL names
+    # the check, the cgroup, the worker, the measured value and where the
+    # threshold came from; -v prints the per-cgroup table (check_table).
+    "check_fair": ("check_fair.toml", "check_fair", 0, "PASS",
+                   [r"(?m)^PASS ktstr/check_fair ",
+                    r"(?m)^    cgroup +workers +CPUs +spread +worst gap +migrations +iterations"
+                    r" +p99 wake$"]),
+    "check_spread": ("check_spread.toml", "check_spread", 1, "FAIL",
+                     [r"(?m)^    max_spread_pct: cgroup 'unequal': spread (1[5-9]|[2-9][0-9])\.[0-9]%"
+                      r" \(worker [0-2] off-CPU [0-9.]+%, worker [0-2] [0-9.]+%\) > max_spread_pct"
+                      r" = 15 \(\S*check_spread\.toml:\d+\)$"]),
+    "check_migrations": ("check_migrations.toml", "check_migrations", 1, "FAIL",
+                         [r"(?m)^    max_migration_ratio: cgroup 'churn': 0\.[0-9]+ migrations per"
+                          r" iteration \([0-9]+ migrations / [0-9]+ iterations; worker [01]"
+                          r" migrated most, [0-9]+ times\) > max_migration_ratio = 0\.01"
+                          r" \(\S*check_migrations\.toml:\d+\)$"]),
+    "check_wake": ("check_wake.toml", "check_wake", 1, "FAIL",
+                   [r"(?m)^    max_p99_wake_latency_ns: cgroup 'pingpong': p99 wake latency"
+                    r" [0-9]+ ns over [0-9]+ samples .*> max_p99_wake_latency_ns = 1"
+                    r" \(\S*check_wake\.toml:\d+\)$"]),
+    "check_rate": ("check_rate.toml", "check_rate", 1, "FAIL",
+                   [r"(?m)^    min_work_rate: cgroup 'spinners': worker [01] did [0-9.e+]+ work"
+                    r" units per CPU-second \([0-9]+ in [0-9.]+ s\), and 1 more worker below"
+                    r" < min_work_rate = 1e\+15 \(\S*check_rate\.toml:\d+\)$"]),
 })
 SIGNAL_CASES = {"sigint", "sigkill"}
 
