@@ -2,10 +2,16 @@
 //
 // Spawning is two-phase so that no worker runs a single iteration outside its
 // cgroup or affinity: each child blocks reading a "go" pipe; the parent moves
-// every child into the cgroup, applies affinity, policy and nice, then closes
-// the pipe's write end and all children start at once. A worker dies with its
-// parent (PR_SET_PDEATHSIG) and closes every inherited descriptor, so it never
-// holds the agent's channel or result pipe open.
+// every child into the cgroup, applies affinity, policy and nice, stamps the
+// release time into each slot, then closes the pipe's write end and all
+// children start at once. A worker dies with its parent (PR_SET_PDEATHSIG)
+// and closes every inherited descriptor, so it never holds the agent's
+// channel or result pipe open.
+//
+// Stopping never hangs: the stop flag and SIGUSR1 ask every worker at once,
+// one deadline covers the whole group, and whatever has not exited by then is
+// SIGKILLed (which also ends tasks of a frozen cgroup) and reaped, with its
+// CPU time taken from wait4()'s rusage.
 #include "guest/worker_group.h"
 
 #include <fcntl.h>
@@ -19,35 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
+#include <thread>
 
 namespace ktstr {
 
-/// Progress a worker publishes; lives in a MAP_SHARED page.
-struct WorkerSlot {
-  std::atomic<std::uint64_t> iterations{0};
-  std::atomic<std::uint64_t> max_gap_ns{0};
-  std::atomic<std::uint64_t> migrations{0};
-};
-
 namespace {
-
-std::uint64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
-}
-
-std::uint64_t spin_units(std::uint64_t n, std::uint64_t x) {
-  for (std::uint64_t i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    asm volatile("" : "+r"(x));
-  }
-  return x;
-}
 
 void close_inherited_fds() {
 #ifdef SYS_close_range
@@ -58,101 +42,83 @@ void close_inherited_fds() {
   for (long fd = 3; fd < max; ++fd) close(static_cast<int>(fd));
 }
 
-[[noreturn]] void worker_main(int go_read, int go_write, pid_t parent, WorkerSlot* slot,
-                              const WorkParams& params) {
+// Only interrupts a blocking call (no SA_RESTART); the flag is in the slot.
+void on_stop_signal(int) {}
+
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint64_t rusage_ns(const rusage& ru) {
+  return static_cast<std::uint64_t>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
+struct ChildArgs {
+  int go_read, go_write;
+  pid_t parent;
+  WorkerSlot* slot;
+  const WorkParams* params;
+  WorkShared* shared;
+  int index;
+  const std::atomic<std::uint64_t>* epoch_seq;
+  std::uint64_t start_ns;
+};
+
+[[noreturn]] void worker_main(const ChildArgs& a) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // Named, so that kernel messages (a sched_ext stall: "ktstr-worker[PID] failed
   // to run for ...") and scheduler dumps say what the task is; else "init".
   prctl(PR_SET_NAME, "ktstr-worker");
-  if (getppid() != parent) _exit(0);
-  close(go_write);
+  if (getppid() != a.parent) _exit(0);
+  close(a.go_write);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, nullptr);
   char c;
-  while (read(go_read, &c, 1) < 0 && errno == EINTR) {
+  while (read(a.go_read, &c, 1) < 0 && errno == EINTR) {
   }
   close_inherited_fds();
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
 
-  const std::uint64_t chunk = params.kind == WorkParams::Kind::yield ? 256 : 4096;
-  std::uint64_t x = static_cast<std::uint64_t>(getpid());
-  std::uint64_t iterations = 0, max_gap = 0, migrations = 0;
-  std::uint64_t last = now_ns(), burst_start = last;
-  int last_cpu = sched_getcpu();
-  for (;;) {
-    x = spin_units(chunk, x);
-    iterations += chunk;
-    slot->iterations.store(iterations, std::memory_order_relaxed);
-    const std::uint64_t t = now_ns();
-    if (t - last > max_gap) {
-      max_gap = t - last;
-      slot->max_gap_ns.store(max_gap, std::memory_order_relaxed);
-    }
-    last = t;
-    const int cpu = sched_getcpu();
-    if (cpu != last_cpu) {
-      last_cpu = cpu;
-      slot->migrations.store(++migrations, std::memory_order_relaxed);
-    }
-    if (params.kind == WorkParams::Kind::yield) {
-      sched_yield();
-    } else if (params.kind == WorkParams::Kind::bursty &&
-               t - burst_start >= static_cast<std::uint64_t>(params.burst_ms) * 1000000ull) {
-      timespec ts{params.sleep_ms / 1000, (params.sleep_ms % 1000) * 1000000L};
-      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-      }
-      // A deliberate sleep is not a scheduling gap.
-      last = burst_start = now_ns();
-    }
-  }
+  WorkerSlot* slot = a.slot;
+  slot->sched_start = read_schedstat("/proc/self/schedstat");
+  SlotProbe probe(slot, a.epoch_seq, a.start_ns,
+                  static_cast<std::uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull + a.index);
+  run_work(*a.params, a.shared, a.index, probe);
+  const bool asked = probe.stopping();
+  if (asked) probe.close_gap();
+  slot->cpu_ns = thread_cpu_ns();
+  slot->sched_stop = read_schedstat("/proc/self/schedstat");
+  slot->stopped_ns = monotonic_ns();
+  if (!asked)
+    std::snprintf(slot->error, sizeof slot->error, "the '%s' work loop returned before the stop",
+                  a.params->name.c_str());
+  slot->done.store(1, std::memory_order_release);
+  _exit(asked ? 0 : 1);
 }
 
 void kill_and_reap(const std::vector<Worker>& workers) {
   for (const auto& w : workers) kill(w.pid, SIGKILL);
-  for (const auto& w : workers)
+  for (const auto& w : workers) {
     while (waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
     }
+    w.slot->reaped.store(1, std::memory_order_relaxed);
+  }
+}
+
+std::string signal_text(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return "SIG" + std::string(abbrev ? abbrev : "?") + " (" + strsignal(sig) + ")";
 }
 
 }  // namespace
-
-Status parse_work(const WorkType& work, WorkParams& params) {
-  nlohmann::json args =
-      nlohmann::json::parse(work.args_json.empty() ? "{}" : work.args_json, nullptr, false);
-  if (args.is_discarded() || !args.is_object())
-    return Status::failure("work '" + work.name +
-                           "': work_args is not a JSON object: " + work.args_json);
-  auto int_arg = [&](const char* key, int fallback, int& out) -> Status {
-    out = fallback;
-    if (!args.contains(key)) return {};
-    if (!args[key].is_number_integer() || args[key].get<long long>() < 0 ||
-        args[key].get<long long>() > 3600000)
-      return Status::failure("work '" + work.name + "': " + key +
-                             " must be a whole number of milliseconds (0-3600000)");
-    out = args[key].get<int>();
-    return {};
-  };
-  if (work.name == "spin" || work.name == "yield") {
-    params.kind = work.name == "spin" ? WorkParams::Kind::spin : WorkParams::Kind::yield;
-    if (!args.empty())
-      return Status::failure("work '" + work.name + "' takes no work_args (got " + args.dump() +
-                             ")");
-    return {};
-  }
-  if (work.name == "bursty") {
-    params.kind = WorkParams::Kind::bursty;
-    for (auto it = args.begin(); it != args.end(); ++it)
-      if (it.key() != "burst_ms" && it.key() != "sleep_ms")
-        return Status::failure("work 'bursty': unknown work_args key '" + it.key() +
-                               "' (accepted: burst_ms, sleep_ms)");
-    if (Status s = int_arg("burst_ms", 10, params.burst_ms); !s) return s;
-    if (Status s = int_arg("sleep_ms", 10, params.sleep_ms); !s) return s;
-    if (params.burst_ms == 0) params.burst_ms = 1;
-    return {};
-  }
-  return Status::failure("work type '" + work.name +
-                         "' is not supported yet by this agent (supported: spin, yield, bursty)");
-}
 
 Status parse_policy(const std::string& text, int& policy, int& priority) {
   priority = 0;
@@ -174,6 +140,10 @@ Status parse_policy(const std::string& text, int& policy, int& priority) {
   return Status::failure("policy '" + text + "' is not one of normal, batch, idle, fifo:P, rr:P");
 }
 
+WorkerGroup::WorkerGroup(std::string cgroup, std::uint64_t scenario_start_ns,
+                         const std::atomic<std::uint64_t>* epoch_seq)
+    : cgroup_(std::move(cgroup)), start_ns_(scenario_start_ns), epoch_seq_(epoch_seq) {}
+
 WorkerGroup::~WorkerGroup() { kill_and_reap(workers_); }
 
 Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& policy_text, int nice,
@@ -185,12 +155,17 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
   if (Status s = parse_policy(policy_text, policy, priority); !s) return s;
   if (count < 0) return Status::failure("negative worker count " + std::to_string(count));
   if (count == 0) return {};
+  std::unique_ptr<WorkShared> shared_owner;
+  if (Status s = make_work_shared(params, count, shared_owner); !s) return s;
+  std::shared_ptr<void> shared(std::move(shared_owner));
+  WorkShared* shared_ptr = static_cast<WorkShared*>(shared.get());
 
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) return Status::failure(std::string("pipe: ") + strerror(errno));
   const pid_t parent = getpid();
   std::vector<Worker> batch;
   Status result;
+  std::vector<std::string> why;  // per batch member, when the setup failed
   for (int i = 0; i < count; ++i) {
     void* mem = mmap(nullptr, sizeof(WorkerSlot), PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -200,13 +175,15 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
     }
     std::shared_ptr<WorkerSlot> slot(new (mem) WorkerSlot,
                                      [](WorkerSlot* p) { munmap(p, sizeof(WorkerSlot)); });
+    const ChildArgs args{go[0],      go[1], parent,     slot.get(), &params,
+                         shared_ptr, i,     epoch_seq_, start_ns_};
     pid_t pid = fork();
-    if (pid == 0) worker_main(go[0], go[1], parent, slot.get(), params);
+    if (pid == 0) worker_main(args);
     if (pid < 0) {
       result = Status::failure(std::string("fork worker: ") + strerror(errno));
       break;
     }
-    batch.push_back(Worker{pid, next_index_ + i, slot, std::chrono::steady_clock::now(), {}});
+    batch.push_back(Worker{pid, next_index_ + i, cgroup_, params.name, slot, shared});
   }
   for (size_t i = 0; i < batch.size() && result.ok(); ++i) {
     Worker& w = batch[i];
@@ -238,12 +215,26 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
       break;
     }
   }
-  close(go[1]);  // releases the workers
-  close(go[0]);
   if (!result.ok()) {
-    kill_and_reap(batch);
+    kill_and_reap(batch);  // before the release: none of them did any work
+    close(go[1]);
+    close(go[0]);
+    for (const Worker& w : batch) {
+      WorkerReport r;
+      r.cgroup = cgroup_;
+      r.index = w.index;
+      r.pid = w.pid;
+      r.work = w.work;
+      r.error = "not started: " + result.error;
+      unstarted_.push_back(std::move(r));
+    }
+    next_index_ += count;
     return result;
   }
+  const std::uint64_t released = monotonic_ns();
+  for (auto& w : batch) w.slot->released_ns = released;
+  close(go[1]);  // releases the workers
+  close(go[0]);
   next_index_ += count;
   for (auto& w : batch) workers_.push_back(std::move(w));
   return {};
@@ -260,37 +251,96 @@ Status WorkerGroup::set_affinity(size_t position, const std::vector<int>& cpus) 
   return {};
 }
 
-std::vector<WorkerStats> WorkerGroup::stop() {
-  for (const auto& w : workers_) kill(w.pid, SIGKILL);
-  std::vector<WorkerStats> out;
-  const auto now = std::chrono::steady_clock::now();
-  for (const auto& w : workers_) {
-    WorkerStats s;
-    s.cgroup = cgroup_;
-    s.index = w.index;
-    s.pid = w.pid;
-    s.error = w.error;
-    rusage ru{};
+std::vector<WorkerReport> WorkerGroup::stop(std::chrono::milliseconds deadline) {
+  struct Pending {
+    const Worker* w;
+    bool reaped = false, killed = false;
     int status = 0;
+    rusage ru{};
+    std::uint64_t end_ns = 0;
+    SchedstatSample sched_end;
+  };
+  std::vector<Pending> pending;
+  for (const auto& w : workers_) {
+    w.slot->stop.store(1, std::memory_order_seq_cst);
+    kill(w.pid, SIGUSR1);
+    pending.push_back({&w});
+  }
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  size_t left = pending.size();
+  while (left > 0) {
+    for (auto& p : pending) {
+      if (p.reaped) continue;
+      const pid_t r = wait4(p.w->pid, &p.status, WNOHANG, &p.ru);
+      if (r == p.w->pid || (r < 0 && errno == ECHILD)) {
+        p.reaped = true;
+        p.end_ns = monotonic_ns();
+        if (r < 0) p.status = -1;
+        --left;
+      }
+    }
+    if (left == 0 || std::chrono::steady_clock::now() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  for (auto& p : pending) {
+    if (p.reaped) continue;
+    // Its run delay and timeslices so far, before it goes.
+    const std::string path = "/proc/" + std::to_string(p.w->pid) + "/schedstat";
+    p.sched_end = read_schedstat(path.c_str());
+    p.end_ns = monotonic_ns();
+    kill(p.w->pid, SIGKILL);
+    p.killed = true;
+  }
+  for (auto& p : pending) {
+    if (p.reaped) continue;
     pid_t r;
-    while ((r = wait4(w.pid, &status, 0, &ru)) < 0 && errno == EINTR) {
+    while ((r = wait4(p.w->pid, &p.status, 0, &p.ru)) < 0 && errno == EINTR) {
     }
-    if (r == w.pid) {
-      s.cpu_time_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
-                      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
-      if (WIFEXITED(status) && s.error.empty())
-        s.error = "worker exited early with status " + std::to_string(WEXITSTATUS(status));
-      else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && s.error.empty())
-        s.error = std::string("worker died of signal ") + strsignal(WTERMSIG(status));
-    } else if (s.error.empty()) {
-      s.error = std::string("could not reap worker: ") + strerror(errno);
+    if (r != p.w->pid) p.status = -1;
+    p.reaped = true;
+  }
+
+  for (const auto& p : pending) p.w->slot->reaped.store(1, std::memory_order_relaxed);
+  std::vector<WorkerReport> out = std::move(unstarted_);
+  unstarted_.clear();
+  const long long deadline_ms = deadline.count();
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g s", static_cast<double>(deadline_ms) / 1000.0);
+  for (const auto& p : pending) {
+    const Worker& w = *p.w;
+    const WorkerSlot& slot = *w.slot;
+    WorkerReport r;
+    r.cgroup = cgroup_;  // where it is now: a moved worker is reported in its new cgroup
+    r.index = w.index;
+    r.pid = w.pid;
+    r.work = w.work;
+    fill_report(slot, start_ns_, r);
+    const bool done = slot.done.load(std::memory_order_acquire) != 0;
+    if (!done) {
+      // No final record: the kernel's accounting is all there is.
+      r.cpu_ns = rusage_ns(p.ru);
+      r.wall_ns = p.end_ns > slot.released_ns ? p.end_ns - slot.released_ns : 0;
+      if (slot.sched_start.valid && p.sched_end.valid &&
+          p.sched_end.cpu_ns >= slot.sched_start.cpu_ns) {
+        r.schedstat = {true, p.sched_end.cpu_ns - slot.sched_start.cpu_ns,
+                       p.sched_end.run_delay_ns - slot.sched_start.run_delay_ns,
+                       p.sched_end.timeslices - slot.sched_start.timeslices};
+      }
+      r.off_cpu_ns = r.wall_ns > r.cpu_ns ? r.wall_ns - r.cpu_ns : 0;
     }
-    s.iterations = w.slot->iterations.load(std::memory_order_relaxed);
-    s.max_gap_ns = w.slot->max_gap_ns.load(std::memory_order_relaxed);
-    s.migrations = w.slot->migrations.load(std::memory_order_relaxed);
-    s.wall_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - w.started).count());
-    out.push_back(std::move(s));
+    if (p.killed) {
+      r.error = std::string("did not stop within ") + limit + "; killed";
+    } else if (p.status == -1) {
+      r.error = "could not be reaped (it was not a child of the agent any more)";
+    } else if (WIFSIGNALED(p.status)) {
+      r.error = "died of signal " + signal_text(WTERMSIG(p.status)) + " before the stop";
+    } else if (WIFEXITED(p.status) && (WEXITSTATUS(p.status) != 0 || !done)) {
+      r.error = slot.error[0] ? std::string(slot.error, strnlen(slot.error, sizeof slot.error))
+                              : "exited early with status " + std::to_string(WEXITSTATUS(p.status));
+    } else {
+      r.completed = true;
+    }
+    out.push_back(std::move(r));
   }
   workers_.clear();
   return out;
@@ -313,5 +363,22 @@ bool WorkerGroup::take(int pid, Worker& out) {
 }
 
 void WorkerGroup::adopt(Worker w) { workers_.push_back(std::move(w)); }
+
+WorkerStats to_worker_stats(const WorkerReport& r) {
+  WorkerStats s;
+  s.cgroup = r.cgroup;
+  s.index = r.index;
+  s.pid = r.pid;
+  s.iterations = r.iterations;
+  s.work_units = r.work_units;
+  s.cpu_time_ns = r.cpu_ns;
+  s.wall_ns = r.wall_ns;
+  s.off_cpu_ns = r.off_cpu_ns;
+  s.max_gap_ns = r.max_gap.ns;
+  s.migrations = r.migrations;
+  s.completed = r.completed;
+  s.error = r.error;
+  return s;
+}
 
 }  // namespace ktstr

@@ -11,6 +11,7 @@
 
 #include "runner/json_read.h"
 #include "runner/schema_checker.h"
+#include "runner/step_plan.h"
 #include "vmm/qemu_cmdline.h"
 #include "vmm/topology_presets.h"
 
@@ -25,8 +26,6 @@ namespace {
 // is set to the setting that names the feature.
 std::string unsupported(const ResolvedTest& t, std::string& key) {
   static const std::vector<std::string> kWorks = {"spin", "yield", "bursty"};
-  key = "step";
-  if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
   key = "cgroup";
   if (const Setting* cg = t.get("cgroup"); cg && cg->value.is_array()) {
     for (const auto& c : cg->value) {
@@ -119,6 +118,7 @@ void check_preboot(const Catalog& cat, const std::vector<ResolvedTest>& tests,
     std::string key;
     if (std::string why = unsupported(t, key); !why.empty())
       err("unsupported", key, why, "the VM runner cannot run this test yet");
+    check_steps(cat, t, diags);
     const TopologySpec topo = t.topology();
     // Dimensions out of range and llcs not divisible by numa_nodes are already
     // reported (schema, resolver); the rest is QEMU's: CPUs, NUMA nodes, APIC
