@@ -1,6 +1,8 @@
 // Step rules (see step_plan.h). Steps run in time order (ties in file order),
 // so "earlier" below means earlier in time: a step may act on a cgroup that an
-// add_cgroup step created before it, but not on one removed before it.
+// add_cgroup step created before it, but not on one removed before it. Names
+// that nothing declares at all are reported by the resolver
+// (runner/test_resolver.cc); this pass adds what only time order shows.
 #include "runner/step_plan.h"
 
 #include <fmt/format.h>
@@ -87,6 +89,13 @@ void check_steps(const Catalog& cat, const ResolvedTest& t, Diagnostics& diags) 
   }
   std::stable_sort(order.begin(), order.end(),
                    [](const Timed& a, const Timed& b) { return a.ms < b.ms; });
+  // Names the resolver already knows in file order; a name outside them is
+  // the resolver's to report ("names cgroup 'x', which is not declared").
+  std::set<std::string> in_file = known;
+  for (const auto& s : steps)
+    if (s.is_object() && s.value("op", "") == "add_cgroup" && s.contains("cgroup") &&
+        s["cgroup"].is_string())
+      in_file.insert(s["cgroup"].get<std::string>());
   std::map<std::string, size_t> removed_by;
   for (const Timed& o : order) {
     const json& s = steps[o.index];
@@ -112,13 +121,15 @@ void check_steps(const Catalog& cat, const ResolvedTest& t, Diagnostics& diags) 
                       cgroup, r->second + 1));
       continue;
     }
+    if (!in_file.count(cgroup)) continue;
     if (!known.count(cgroup)) {
       std::string names;
       for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
       err(o.index, "cgroup",
-          fmt::format("cgroup '{}' is not defined by any [[cgroup]] or earlier add_cgroup step "
-                      "(defined: {})",
-                      cgroup, names.empty() ? "none" : names));
+          fmt::format("cgroup '{}' does not exist yet at this time: only an add_cgroup step "
+                      "later in the run creates it (existing then: {})",
+                      cgroup, names.empty() ? "none" : names),
+          "steps run in time order; move the add_cgroup step earlier");
       continue;
     }
     if (op == "remove_cgroup") {

@@ -1,7 +1,8 @@
 // Declarative [[step]] tables on the host: when each step happens, and the
 // pre-boot rules (docs/specs.md "Steps"): payload steps are not supported
-// yet, a step must name a cgroup that a [[cgroup]] (or an earlier add_cgroup
-// step) defines, and it must happen within duration_s.
+// yet, a step must act on a cgroup that exists at its time (a [[cgroup]], or
+// an add_cgroup step earlier in time, and not removed before), and it must
+// happen within duration_s.
 #pragma once
 
 #include <optional>
