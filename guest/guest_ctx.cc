@@ -11,6 +11,7 @@
 
 #include "guest/cpuset_resolver.h"
 #include "guest/scenario_engine.h"
+#include "guest/telemetry_budget.h"
 
 namespace ktstr {
 
@@ -71,34 +72,8 @@ void GuestCtx::cleanup() {
 }
 
 void GuestCtx::bound_telemetry() {
-  auto size = [this] { return nlohmann::json(telemetry_).dump().size(); };
-  size_t bytes = size();
-  if (bytes <= kTelemetryBudget) return;
-  const size_t before = bytes;
-  std::vector<std::string> dropped;
-  std::uint64_t samples = 0;
-  for (auto& w : telemetry_.workers) {
-    samples += w.wake_latencies_ns.size();
-    w.wake_latencies_ns.clear();  // wake_samples_seen still says how many there were
-  }
-  dropped.push_back(std::to_string(samples) + " wake latency samples");
-  if ((bytes = size()) > kTelemetryBudget) {
-    dropped.push_back("the progress series (" + std::to_string(telemetry_.series.t_ns.size()) +
-                      " points)");
-    telemetry_.series.t_ns.clear();
-    telemetry_.series.points.clear();
-    bytes = size();
-  }
-  if (bytes > kTelemetryBudget) {
-    for (auto& w : telemetry_.workers) w.migration_log.clear();
-    dropped.push_back("the migration logs");
-    bytes = size();
-  }
-  std::string list;
-  for (const auto& d : dropped) list += (list.empty() ? "" : ", ") + d;
-  details_.push_back("telemetry: " + std::to_string(before) + " bytes is over the result budget " +
-                     "of " + std::to_string(kTelemetryBudget) + "; dropped " + list + " (now " +
-                     std::to_string(bytes) + " bytes)");
+  if (std::string dropped = bound_telemetry_size(telemetry_, kTelemetryBudget); !dropped.empty())
+    details_.push_back(dropped);
 }
 
 const nlohmann::json* GuestCtx::find_setting(std::string_view key) const {

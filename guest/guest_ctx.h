@@ -94,7 +94,8 @@ class GuestCtx : public Ctx {
   /// Writes `cpus` as `name`'s cpuset between two epoch bumps and records it.
   Status change_cpuset(std::string_view name, const std::vector<int>& cpus, bool cleared,
                        std::string_view spec);
-  /// Drops what does not fit kTelemetryBudget, saying so in details_.
+  /// Drops what does not fit kTelemetryBudget (guest/telemetry_budget.h),
+  /// saying so in details_.
   void bound_telemetry();
   /// CPUs for worker `index` under affinity `mode`; empty = leave as is.
   Status affinity_for(const std::string& cgroup, std::string_view mode, int index,
