@@ -11,6 +11,7 @@
 
 #include "guest/cpuset_resolver.h"
 #include "guest/scenario_engine.h"
+#include "guest/telemetry_budget.h"
 
 namespace ktstr {
 
@@ -39,6 +40,8 @@ GuestCtx::GuestCtx(const GuestTestSpec& spec, const ObservedTopology& topology,
       ops_(std::filesystem::path(cgroup_root) / "ktstr"),
       log_(std::move(log)),
       start_(std::chrono::steady_clock::now()),
+      start_ns_(monotonic_ns()),
+      sampler_(start_ns_),
       random_state_(static_cast<unsigned>(getpid())) {}
 
 GuestCtx::~GuestCtx() { cleanup(); }
@@ -58,6 +61,19 @@ void GuestCtx::cleanup() {
   }
   groups_.clear();
   if (Status s = ops_.remove_all(); !s) details_.push_back("cleanup: " + s.error);
+  sampler_.stop();
+  telemetry_.series = sampler_.series();
+  if (dropped_changes_ > 0)
+    details_.push_back("telemetry: " + std::to_string(dropped_changes_) +
+                       " cpuset change(s) past the cap of " + std::to_string(kMaxCpusetEpochs) +
+                       " were not recorded; isolation is judged only up to epoch " +
+                       std::to_string(kMaxCpusetEpochs));
+  bound_telemetry();
+}
+
+void GuestCtx::bound_telemetry() {
+  if (std::string dropped = bound_telemetry_size(telemetry_, kTelemetryBudget); !dropped.empty())
+    details_.push_back(dropped);
 }
 
 const nlohmann::json* GuestCtx::find_setting(std::string_view key) const {
@@ -129,10 +145,35 @@ Status GuestCtx::resolve_cpuset(std::string_view cpuset, std::vector<int>& cpus)
   return resolve_cpuset_expr(cpuset, topology_, cpus);
 }
 
+Status GuestCtx::change_cpuset(std::string_view name, const std::vector<int>& cpus, bool cleared,
+                               std::string_view spec) {
+  // The epoch advances only once the write returned (the kernel has moved
+  // the tasks by then); while it runs, workers file their CPUs under no epoch.
+  epochs_.begin_change();
+  const Status s = ops_.set_cpus(name, format_cpu_list(cpus));
+  const std::uint64_t now = monotonic_ns();
+  const int epoch = epochs_.end_change(s.ok());
+  if (!s) return s;
+  if (epoch > static_cast<int>(kMaxCpusetEpochs)) {
+    ++dropped_changes_;
+    return {};
+  }
+  CpusetChange c;
+  c.epoch = epoch;
+  c.at_ns = now > start_ns_ ? now - start_ns_ : 0;
+  c.cgroup = std::string(name);
+  c.cleared = cleared;
+  if (!cleared) c.cpus = cpus;
+  c.spec = std::string(spec);
+  c.source = source_.empty() ? "plugin" : source_;
+  telemetry_.cpusets.push_back(std::move(c));
+  return {};
+}
+
 Status GuestCtx::set_cpuset(std::string_view name, std::string_view cpuset) {
   std::vector<int> cpus;
   if (Status s = resolve_cpuset(cpuset, cpus); !s) return s;
-  if (Status s = ops_.set_cpus(name, format_cpu_list(cpus)); !s) return s;
+  if (Status s = change_cpuset(name, cpus, false, cpuset); !s) return s;
   cpusets_[std::string(name)] = cpus;
   return {};
 }
@@ -142,7 +183,7 @@ Status GuestCtx::clear_cpuset(std::string_view name) {
   // empty cpuset.cpus in a populated cgroup is refused (ENOSPC on 6.12).
   std::vector<int> all = topology_.usable_cpus.empty() ? topology_.cpus : topology_.usable_cpus;
   std::sort(all.begin(), all.end());
-  if (Status s = ops_.set_cpus(name, format_cpu_list(all)); !s) return s;
+  if (Status s = change_cpuset(name, all, true, ""); !s) return s;
   cpusets_.erase(std::string(name));
   return {};
 }
@@ -220,11 +261,12 @@ Status GuestCtx::spawn_workers(const CgroupDef& def) {
   std::vector<int> probe;
   if (Status s = affinity_for(def.name, def.affinity, 0, probe); !s) return s;
   auto& group = groups_[def.name];
-  if (!group) group = std::make_unique<WorkerGroup>(def.name);
+  if (!group) group = std::make_unique<WorkerGroup>(def.name, start_ns_, epochs_.sequence());
   const int count = def.workers < 0 ? spec_.workers_per_cgroup : def.workers;
   const std::string name = def.name;
   const std::string mode = def.affinity;
-  return group->spawn(
+  const size_t before = group->size();
+  Status st = group->spawn(
       count, def.work, def.policy, def.nice,
       [this, name](int pid) { return ops_.move_task(name, pid); },
       [this, name, mode](int index) {
@@ -232,14 +274,22 @@ Status GuestCtx::spawn_workers(const CgroupDef& def) {
         (void)affinity_for(name, mode, index, cpus);
         return cpus;
       });
+  const auto& running = group->workers();
+  for (size_t i = before; st.ok() && i < running.size(); ++i)
+    sampler_.add(running[i].cgroup + "/" + std::to_string(running[i].index), running[i].slot);
+  return st;
 }
 
 std::vector<WorkerStats> GuestCtx::stop_workers(std::string_view name) {
   auto it = groups_.find(std::string(name));
   if (it == groups_.end()) return {};
-  std::vector<WorkerStats> stats = it->second->stop();
+  std::vector<WorkerReport> reports = it->second->stop();
   groups_.erase(it);
-  results_.insert(results_.end(), stats.begin(), stats.end());
+  std::vector<WorkerStats> stats;
+  for (auto& r : reports) {
+    stats.push_back(to_worker_stats(r));
+    if (telemetry_.workers.size() < kMaxReportedWorkers) telemetry_.workers.push_back(std::move(r));
+  }
   return stats;
 }
 
@@ -263,7 +313,10 @@ Status GuestCtx::set_affinity(std::string_view name, std::string_view affinity) 
 }
 
 AssertResult GuestCtx::execute(const std::vector<CgroupDef>& defs, const std::vector<Step>& steps) {
-  return run_timeline(*this, defs, steps);
+  AssertResult r =
+      run_timeline(*this, defs, steps, [this](const std::string& s) { set_change_source(s); });
+  source_.clear();
+  return r;
 }
 
 Status GuestCtx::run_payload(std::string_view name) {
@@ -304,27 +357,7 @@ void GuestCtx::set_metric(std::string_view name, double value) {
 }
 
 nlohmann::json GuestCtx::data() const {
-  nlohmann::json workers = nlohmann::json::array();
-  nlohmann::json cgroups = nlohmann::json::object();
-  for (const auto& w : results_) {
-    nlohmann::json j = {{"cgroup", w.cgroup},
-                        {"index", w.index},
-                        {"pid", w.pid},
-                        {"iterations", w.iterations},
-                        {"cpu_time_ns", w.cpu_time_ns},
-                        {"wall_ns", w.wall_ns},
-                        {"max_gap_ns", w.max_gap_ns},
-                        {"migrations", w.migrations}};
-    if (!w.error.empty()) j["error"] = w.error;
-    workers.push_back(j);
-    auto& c = cgroups[w.cgroup];
-    if (c.is_null()) c = {{"workers", 0}, {"iterations", 0}, {"cpu_time_ns", 0}};
-    c["workers"] = c["workers"].get<std::uint64_t>() + 1;
-    c["iterations"] = c["iterations"].get<std::uint64_t>() + w.iterations;
-    c["cpu_time_ns"] = c["cpu_time_ns"].get<std::uint64_t>() + w.cpu_time_ns;
-  }
-  return {{"workers", workers},
-          {"cgroups", cgroups},
+  return {{"telemetry", telemetry_},
           {"metrics", metrics_},
           {"snapshots", snapshots_},
           {"cgroup_root", ops_.root().string()},

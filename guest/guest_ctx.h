@@ -16,8 +16,11 @@
 #include <vector>
 
 #include "guest/cgroup_ops.h"
+#include "guest/cpuset_epochs.h"
+#include "guest/progress_sampler.h"
 #include "guest/protocol/observed_topology.h"
 #include "guest/protocol/test_spec.h"
+#include "guest/protocol/worker_report.h"
 #include "guest/worker_group.h"
 
 namespace ktstr {
@@ -39,11 +42,20 @@ class GuestCtx : public Ctx {
 
   /// Prepares the cgroup root. Call once before the scenario.
   Status init();
-  /// Stops all workers (recording them) and removes every cgroup. Idempotent.
+  /// Stops all workers (recording them), removes every cgroup, and completes
+  /// the telemetry (keeping it under kTelemetryBudget). Idempotent.
   void cleanup();
-  /// Everything recorded: {"workers": [...], "cgroups": {...}, "metrics": {...},
+  /// Everything recorded: {"telemetry": ScenarioTelemetry, "metrics": {...},
   /// "snapshots": [...], "cgroup_root": "...", "cgroup2": bool}.
   nlohmann::json data() const;
+  /// The telemetry recorded so far (complete after cleanup()).
+  const ScenarioTelemetry& telemetry() const { return telemetry_; }
+  /// Names what the next cpuset changes come from in their CpusetChange
+  /// records ("cgroup 'cg_0'", "step 2 (set_cpuset)"); "" means "plugin".
+  void set_change_source(std::string source) { source_ = std::move(source); }
+  /// Largest encoded telemetry the result frame carries; past it wake samples,
+  /// then the series, then migration logs are dropped (with a detail line).
+  static constexpr size_t kTelemetryBudget = 6u << 20;
   /// Detail lines added with add_detail() and by cleanup().
   const std::vector<std::string>& details() const { return details_; }
 
@@ -79,6 +91,12 @@ class GuestCtx : public Ctx {
   const nlohmann::json* find_setting(std::string_view key) const;
   /// CPUs workers of `cgroup` may use: its cpuset, else every usable CPU.
   std::vector<int> allowed_cpus(const std::string& cgroup) const;
+  /// Writes `cpus` as `name`'s cpuset between two epoch bumps and records it.
+  Status change_cpuset(std::string_view name, const std::vector<int>& cpus, bool cleared,
+                       std::string_view spec);
+  /// Drops what does not fit kTelemetryBudget (guest/telemetry_budget.h),
+  /// saying so in details_.
+  void bound_telemetry();
   /// CPUs for worker `index` under affinity `mode`; empty = leave as is.
   Status affinity_for(const std::string& cgroup, std::string_view mode, int index,
                       std::vector<int>& cpus) const;
@@ -88,10 +106,15 @@ class GuestCtx : public Ctx {
   CgroupOps ops_;
   LogSink log_;
   std::chrono::steady_clock::time_point start_;
+  std::uint64_t start_ns_;  ///< CLOCK_MONOTONIC at start_: time zero of the telemetry
+  CpusetEpochs epochs_;
+  ProgressSampler sampler_;
+  ScenarioTelemetry telemetry_;
+  std::string source_;
+  int dropped_changes_ = 0;  ///< cpuset changes past kMaxCpusetEpochs
   std::map<std::string, std::unique_ptr<WorkerGroup>> groups_;
   std::map<std::string, std::vector<int>> cpusets_;  ///< resolved cpuset per cgroup
   std::set<std::string> implicit_parents_;           ///< created only as parents
-  std::vector<WorkerStats> results_;
   std::vector<std::string> details_;
   nlohmann::json metrics_ = nlohmann::json::object();
   nlohmann::json snapshots_ = nlohmann::json::array();

@@ -76,7 +76,11 @@ Status apply(Ctx& ctx, const Step& s, std::vector<std::string>& created) {
 }  // namespace
 
 AssertResult run_timeline(Ctx& ctx, const std::vector<CgroupDef>& defs,
-                          const std::vector<Step>& steps) {
+                          const std::vector<Step>& steps,
+                          const std::function<void(const std::string&)>& source) {
+  auto from = [&](const std::string& what) {
+    if (source) source(what);
+  };
   AssertResult result;
   std::vector<std::string> created;
   const double start = ctx.elapsed_s();
@@ -84,6 +88,7 @@ AssertResult run_timeline(Ctx& ctx, const std::vector<CgroupDef>& defs,
 
   bool ok = true;
   for (const auto& d : defs) {
+    from("cgroup '" + d.name + "'");
     if (Status s = setup(ctx, d, created); !s) {
       result.check(s, "set up cgroup '" + d.name + "'");
       ok = false;
@@ -101,11 +106,14 @@ AssertResult run_timeline(Ctx& ctx, const std::vector<CgroupDef>& defs,
       const double t = step_time_s(s, duration);
       const double wait = start + t - ctx.elapsed_s();
       if (wait > 0) ctx.sleep_s(wait);
+      from("step " + std::to_string(i + 1) + " (" + op_name(s.op) + ")");
       result.check(apply(ctx, s, created), step_label(i, s, t));
     }
+    from("");
     const double rest = start + duration - ctx.elapsed_s();
     if (rest > 0) ctx.sleep_s(rest);
   }
+  from("");
   // Stop every group before removing anything, so all workers ran equally long.
   for (const auto& name : created) ctx.stop_workers(name);
   for (auto it = created.rbegin(); it != created.rend(); ++it)

@@ -60,6 +60,28 @@ CgroupDef to_def(const CgroupSpec& c) {
   return d;
 }
 
+Step to_step(const StepSpec& st) {
+  Step s;
+  s.at = st.at;
+  s.at_ms = st.at_ms;
+  static const std::pair<const char*, Op> kOps[] = {
+      {"add_cgroup", Op::add_cgroup},     {"remove_cgroup", Op::remove_cgroup},
+      {"set_cpuset", Op::set_cpuset},     {"clear_cpuset", Op::clear_cpuset},
+      {"set_affinity", Op::set_affinity}, {"spawn", Op::spawn},
+      {"stop_cgroup", Op::stop_cgroup}};
+  for (const auto& [name, op] : kOps)
+    if (st.op == name) s.op = op;
+  s.cgroup = st.cgroup;
+  s.cpuset = st.cpuset;
+  s.affinity = st.affinity;
+  s.def.name = st.cgroup;
+  s.def.workers = st.workers;
+  s.def.work = WorkType{st.work, st.work_args.is_null() ? "{}" : st.work_args.dump()};
+  s.def.cpuset = st.cpuset;
+  if (!st.affinity.empty()) s.def.affinity = st.affinity;
+  return s;
+}
+
 nlohmann::json outcome_json(const ScenarioOutcome& o) {
   return {{"verdict", o.verdict}, {"details", o.details}, {"data", o.data}};
 }
@@ -108,8 +130,10 @@ nlohmann::json outcome_json(const ScenarioOutcome& o) {
     } else {
       std::vector<CgroupDef> defs;
       for (const auto& c : spec.cgroups) defs.push_back(to_def(c));
+      std::vector<Step> steps;
+      for (const auto& st : spec.steps) steps.push_back(to_step(st));
       try {
-        result = ctx.execute(defs, {});
+        result = ctx.execute(defs, steps);
       } catch (const std::exception& e) {
         result = AssertResult::fail(std::string("scenario engine error: ") + e.what());
       }

@@ -2,10 +2,16 @@
 //
 // Spawning is two-phase so that no worker runs a single iteration outside its
 // cgroup or affinity: each child blocks reading a "go" pipe; the parent moves
-// every child into the cgroup, applies affinity, policy and nice, then closes
-// the pipe's write end and all children start at once. A worker dies with its
-// parent (PR_SET_PDEATHSIG) and closes every inherited descriptor, so it never
-// holds the agent's channel or result pipe open.
+// every child into the cgroup, applies affinity, policy and nice, stamps the
+// release time into each slot, then closes the pipe's write end and all
+// children start at once. A worker dies with its parent (PR_SET_PDEATHSIG)
+// and closes every inherited descriptor, so it never holds the agent's
+// channel or result pipe open.
+//
+// Stopping never hangs: the stop flag and SIGUSR1 ask every worker at once,
+// one deadline covers the whole group, and whatever has not exited by then is
+// SIGKILLed (which also ends tasks of a frozen cgroup) and reaped, with its
+// CPU time taken from wait4()'s rusage.
 #include "guest/worker_group.h"
 
 #include <fcntl.h>
@@ -20,22 +26,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace ktstr {
 
-/// Progress a worker publishes; lives in a MAP_SHARED page.
-struct WorkerSlot {
-  std::atomic<std::uint64_t> iterations{0};
-  std::atomic<std::uint64_t> max_gap_ns{0};
-  std::atomic<std::uint64_t> migrations{0};
-};
-
 namespace {
 
-// Keeps `keep` (a spawn's shared pipes) and closes every other inherited fd.
+// Closes every descriptor from 3 up except `keep` (the pipes a work type's
+// shared state hands its workers: WorkShared::fds()).
 void close_inherited_fds(std::vector<int> keep) {
   std::sort(keep.begin(), keep.end());
   unsigned lo = 3;
@@ -55,60 +55,80 @@ void close_inherited_fds(std::vector<int> keep) {
   close_span(lo, ~0u);
 }
 
-// Publishes work units, the longest gap between checkpoints (every 1024
-// units; a deliberate wait resets it) and migrations in the worker's slot.
-// Interim: the telemetry rewrite of this file replaces it.
-class SlotProbe final : public WorkProbe {
- public:
-  explicit SlotProbe(WorkerSlot* slot) : slot_(slot), last_(monotonic_ns()), cpu_(sched_getcpu()) {}
-  void units(std::uint64_t n) override {
-    const std::uint64_t before = units_;
-    units_ += n;
-    slot_->iterations.store(units_, std::memory_order_relaxed);
-    if (units_ / 1024 == before / 1024) return;
-    const std::uint64_t t = monotonic_ns();
-    if (t - last_ > max_gap_)
-      slot_->max_gap_ns.store(max_gap_ = t - last_, std::memory_order_relaxed);
-    last_ = t;
-    if (const int cpu = sched_getcpu(); cpu != cpu_)
-      cpu_ = cpu, slot_->migrations.store(++migrations_, std::memory_order_relaxed);
-  }
-  void iteration() override {}
-  void wait_begin() override {}
-  void wait_end(std::uint64_t) override { last_ = monotonic_ns(); }
-  bool stopping() const override { return false; }  // workers are killed
+// Only interrupts a blocking call (no SA_RESTART); the flag is in the slot.
+void on_stop_signal(int) {}
 
- private:
-  WorkerSlot* slot_;
-  std::uint64_t units_ = 0, last_, max_gap_ = 0, migrations_ = 0;
-  int cpu_;
+std::uint64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+std::uint64_t rusage_ns(const rusage& ru) {
+  return static_cast<std::uint64_t>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+         static_cast<std::uint64_t>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
+struct ChildArgs {
+  int go_read, go_write;
+  pid_t parent;
+  WorkerSlot* slot;
+  const WorkParams* params;
+  WorkShared* shared;
+  int index;
+  const std::atomic<std::uint64_t>* epoch_seq;
+  std::uint64_t start_ns;
 };
 
-[[noreturn]] void worker_main(int go_read, int go_write, pid_t parent, WorkerSlot* slot,
-                              const WorkParams& params, WorkShared* shared, int index) {
+[[noreturn]] void worker_main(const ChildArgs& a) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   // Named, so that kernel messages (a sched_ext stall: "ktstr-worker[PID] failed
   // to run for ...") and scheduler dumps say what the task is; else "init".
   prctl(PR_SET_NAME, "ktstr-worker");
-  if (getppid() != parent) _exit(0);
-  close(go_write);
+  if (getppid() != a.parent) _exit(0);
+  close(a.go_write);
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, nullptr);
   char c;
-  while (read(go_read, &c, 1) < 0 && errno == EINTR) {
+  while (read(a.go_read, &c, 1) < 0 && errno == EINTR) {
   }
-  close_inherited_fds(shared ? shared->fds() : std::vector<int>{});
+  close_inherited_fds(a.shared ? a.shared->fds() : std::vector<int>{});
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  SlotProbe probe(slot);
-  run_work(params, shared, index, probe);
-  _exit(0);
+
+  WorkerSlot* slot = a.slot;
+  slot->sched_start = read_schedstat("/proc/self/schedstat");
+  SlotProbe probe(slot, a.epoch_seq, a.start_ns,
+                  static_cast<std::uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull + a.index);
+  run_work(*a.params, a.shared, a.index, probe);
+  const bool asked = probe.stopping();
+  if (asked) probe.close_gap();
+  slot->cpu_ns = thread_cpu_ns();
+  slot->sched_stop = read_schedstat("/proc/self/schedstat");
+  slot->stopped_ns = monotonic_ns();
+  if (!asked)
+    std::snprintf(slot->error, sizeof slot->error, "the '%s' work loop returned before the stop",
+                  a.params->name.c_str());
+  slot->done.store(1, std::memory_order_release);
+  _exit(asked ? 0 : 1);
 }
 
 void kill_and_reap(const std::vector<Worker>& workers) {
   for (const auto& w : workers) kill(w.pid, SIGKILL);
-  for (const auto& w : workers)
+  for (const auto& w : workers) {
     while (waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
     }
+    w.slot->reaped.store(1, std::memory_order_relaxed);
+  }
+}
+
+std::string signal_text(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  return "SIG" + std::string(abbrev ? abbrev : "?") + " (" + strsignal(sig) + ")";
 }
 
 }  // namespace
@@ -133,6 +153,10 @@ Status parse_policy(const std::string& text, int& policy, int& priority) {
   return Status::failure("policy '" + text + "' is not one of normal, batch, idle, fifo:P, rr:P");
 }
 
+WorkerGroup::WorkerGroup(std::string cgroup, std::uint64_t scenario_start_ns,
+                         const std::atomic<std::uint64_t>* epoch_seq)
+    : cgroup_(std::move(cgroup)), start_ns_(scenario_start_ns), epoch_seq_(epoch_seq) {}
+
 WorkerGroup::~WorkerGroup() { kill_and_reap(workers_); }
 
 Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& policy_text, int nice,
@@ -144,16 +168,17 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
   if (Status s = parse_policy(policy_text, policy, priority); !s) return s;
   if (count < 0) return Status::failure("negative worker count " + std::to_string(count));
   if (count == 0) return {};
-  std::unique_ptr<WorkShared> owned;
-  if (Status s = make_work_shared(params, count, owned); !s)
-    return Status::failure("cgroup '" + cgroup_ + "': " + s.error);
-  std::shared_ptr<WorkShared> shared = std::move(owned);
+  std::unique_ptr<WorkShared> shared_owner;
+  if (Status s = make_work_shared(params, count, shared_owner); !s) return s;
+  std::shared_ptr<void> shared(std::move(shared_owner));
+  WorkShared* shared_ptr = static_cast<WorkShared*>(shared.get());
 
   int go[2];
   if (pipe2(go, O_CLOEXEC) != 0) return Status::failure(std::string("pipe: ") + strerror(errno));
   const pid_t parent = getpid();
   std::vector<Worker> batch;
   Status result;
+  std::vector<std::string> why;  // per batch member, when the setup failed
   for (int i = 0; i < count; ++i) {
     void* mem = mmap(nullptr, sizeof(WorkerSlot), PROT_READ | PROT_WRITE,
                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -163,13 +188,15 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
     }
     std::shared_ptr<WorkerSlot> slot(new (mem) WorkerSlot,
                                      [](WorkerSlot* p) { munmap(p, sizeof(WorkerSlot)); });
+    const ChildArgs args{go[0],      go[1], parent,     slot.get(), &params,
+                         shared_ptr, i,     epoch_seq_, start_ns_};
     pid_t pid = fork();
-    if (pid == 0) worker_main(go[0], go[1], parent, slot.get(), params, shared.get(), i);
+    if (pid == 0) worker_main(args);
     if (pid < 0) {
       result = Status::failure(std::string("fork worker: ") + strerror(errno));
       break;
     }
-    batch.push_back(Worker{pid, next_index_ + i, slot, std::chrono::steady_clock::now(), {}});
+    batch.push_back(Worker{pid, next_index_ + i, cgroup_, params.name, slot, shared});
   }
   for (size_t i = 0; i < batch.size() && result.ok(); ++i) {
     Worker& w = batch[i];
@@ -201,14 +228,27 @@ Status WorkerGroup::spawn(int count, const WorkType& work, const std::string& po
       break;
     }
   }
-  close(go[1]);  // releases the workers
-  close(go[0]);
   if (!result.ok()) {
-    kill_and_reap(batch);
+    kill_and_reap(batch);  // before the release: none of them did any work
+    close(go[1]);
+    close(go[0]);
+    for (const Worker& w : batch) {
+      WorkerReport r;
+      r.cgroup = cgroup_;
+      r.index = w.index;
+      r.pid = w.pid;
+      r.work = w.work;
+      r.error = "not started: " + result.error;
+      unstarted_.push_back(std::move(r));
+    }
+    next_index_ += count;
     return result;
   }
+  const std::uint64_t released = monotonic_ns();
+  for (auto& w : batch) w.slot->released_ns = released;
+  close(go[1]);  // releases the workers
+  close(go[0]);
   next_index_ += count;
-  shared_.push_back(std::move(shared));
   for (auto& w : batch) workers_.push_back(std::move(w));
   return {};
 }
@@ -224,40 +264,101 @@ Status WorkerGroup::set_affinity(size_t position, const std::vector<int>& cpus) 
   return {};
 }
 
-std::vector<WorkerStats> WorkerGroup::stop() {
-  for (const auto& w : workers_) kill(w.pid, SIGKILL);
-  std::vector<WorkerStats> out;
-  const auto now = std::chrono::steady_clock::now();
-  for (const auto& w : workers_) {
-    WorkerStats s;
-    s.cgroup = cgroup_;
-    s.index = w.index;
-    s.pid = w.pid;
-    s.error = w.error;
-    rusage ru{};
+std::vector<WorkerReport> WorkerGroup::stop(std::chrono::milliseconds deadline) {
+  struct Pending {
+    const Worker* w;
+    bool reaped = false, killed = false;
     int status = 0;
+    rusage ru{};
+    std::uint64_t end_ns = 0;
+    SchedstatSample sched_end;
+  };
+  std::vector<Pending> pending;
+  const std::uint64_t asked_ns = monotonic_ns();
+  for (const auto& w : workers_) {
+    w.slot->stop.store(1, std::memory_order_seq_cst);
+    kill(w.pid, SIGUSR1);
+    pending.push_back({&w});
+  }
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  size_t left = pending.size();
+  while (left > 0) {
+    for (auto& p : pending) {
+      if (p.reaped) continue;
+      const pid_t r = wait4(p.w->pid, &p.status, WNOHANG, &p.ru);
+      if (r == p.w->pid || (r < 0 && errno == ECHILD)) {
+        p.reaped = true;
+        p.end_ns = monotonic_ns();
+        if (r < 0) p.status = -1;
+        --left;
+      }
+    }
+    if (left == 0 || std::chrono::steady_clock::now() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  for (auto& p : pending) {
+    if (p.reaped) continue;
+    // Its run delay and timeslices so far, before it goes.
+    const std::string path = "/proc/" + std::to_string(p.w->pid) + "/schedstat";
+    p.sched_end = read_schedstat(path.c_str());
+    // Its run ended when the stop was asked for, like everyone else's; the
+    // deadline it let pass is not part of its wall time.
+    p.end_ns = asked_ns;
+    kill(p.w->pid, SIGKILL);
+    p.killed = true;
+  }
+  for (auto& p : pending) {
+    if (p.reaped) continue;
     pid_t r;
-    while ((r = wait4(w.pid, &status, 0, &ru)) < 0 && errno == EINTR) {
+    while ((r = wait4(p.w->pid, &p.status, 0, &p.ru)) < 0 && errno == EINTR) {
     }
-    if (r == w.pid) {
-      s.cpu_time_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
-                      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
-      if (WIFEXITED(status) && s.error.empty())
-        s.error = "worker exited early with status " + std::to_string(WEXITSTATUS(status));
-      else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL && s.error.empty())
-        s.error = std::string("worker died of signal ") + strsignal(WTERMSIG(status));
-    } else if (s.error.empty()) {
-      s.error = std::string("could not reap worker: ") + strerror(errno);
+    if (r != p.w->pid) p.status = -1;
+    p.reaped = true;
+  }
+
+  for (const auto& p : pending) p.w->slot->reaped.store(1, std::memory_order_relaxed);
+  std::vector<WorkerReport> out = std::move(unstarted_);
+  unstarted_.clear();
+  const long long deadline_ms = deadline.count();
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g s", static_cast<double>(deadline_ms) / 1000.0);
+  for (const auto& p : pending) {
+    const Worker& w = *p.w;
+    const WorkerSlot& slot = *w.slot;
+    WorkerReport r;
+    r.cgroup = cgroup_;  // where it is now: a moved worker is reported in its new cgroup
+    r.index = w.index;
+    r.pid = w.pid;
+    r.work = w.work;
+    fill_report(slot, start_ns_, r);
+    const bool done = slot.done.load(std::memory_order_acquire) != 0;
+    if (!done) {
+      // No final record: the kernel's accounting is all there is.
+      r.cpu_ns = rusage_ns(p.ru);
+      r.wall_ns = p.end_ns > slot.released_ns ? p.end_ns - slot.released_ns : 0;
+      if (slot.sched_start.valid && p.sched_end.valid &&
+          p.sched_end.cpu_ns >= slot.sched_start.cpu_ns) {
+        r.schedstat = {true, p.sched_end.cpu_ns - slot.sched_start.cpu_ns,
+                       p.sched_end.run_delay_ns - slot.sched_start.run_delay_ns,
+                       p.sched_end.timeslices - slot.sched_start.timeslices};
+      }
+      r.off_cpu_ns = r.wall_ns > r.cpu_ns ? r.wall_ns - r.cpu_ns : 0;
     }
-    s.iterations = w.slot->iterations.load(std::memory_order_relaxed);
-    s.max_gap_ns = w.slot->max_gap_ns.load(std::memory_order_relaxed);
-    s.migrations = w.slot->migrations.load(std::memory_order_relaxed);
-    s.wall_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - w.started).count());
-    out.push_back(std::move(s));
+    if (p.killed) {
+      r.error = std::string("did not stop within ") + limit + "; killed";
+    } else if (p.status == -1) {
+      r.error = "could not be reaped (it was not a child of the agent any more)";
+    } else if (WIFSIGNALED(p.status)) {
+      r.error = "died of signal " + signal_text(WTERMSIG(p.status)) + " before the stop";
+    } else if (WIFEXITED(p.status) && (WEXITSTATUS(p.status) != 0 || !done)) {
+      r.error = slot.error[0] ? std::string(slot.error, strnlen(slot.error, sizeof slot.error))
+                              : "exited early with status " + std::to_string(WEXITSTATUS(p.status));
+    } else {
+      r.completed = true;
+    }
+    out.push_back(std::move(r));
   }
   workers_.clear();
-  shared_.clear();
   return out;
 }
 
@@ -278,5 +379,22 @@ bool WorkerGroup::take(int pid, Worker& out) {
 }
 
 void WorkerGroup::adopt(Worker w) { workers_.push_back(std::move(w)); }
+
+WorkerStats to_worker_stats(const WorkerReport& r) {
+  WorkerStats s;
+  s.cgroup = r.cgroup;
+  s.index = r.index;
+  s.pid = r.pid;
+  s.iterations = r.iterations;
+  s.work_units = r.work_units;
+  s.cpu_time_ns = r.cpu_ns;
+  s.wall_ns = r.wall_ns;
+  s.off_cpu_ns = r.off_cpu_ns;
+  s.max_gap_ns = r.max_gap.ns;
+  s.migrations = r.migrations;
+  s.completed = r.completed;
+  s.error = r.error;
+  return s;
+}
 
 }  // namespace ktstr

@@ -12,6 +12,7 @@
 #include "guest/protocol/work_args.h"
 #include "runner/json_read.h"
 #include "runner/schema_checker.h"
+#include "runner/step_plan.h"
 #include "vmm/qemu_cmdline.h"
 #include "vmm/topology_presets.h"
 
@@ -25,8 +26,6 @@ namespace {
 // Declarative features the agent cannot run yet; "" when `t` has none. `key`
 // is set to the setting that names the feature.
 std::string unsupported(const ResolvedTest& t, std::string& key) {
-  key = "step";
-  if (t.get("step")) return "[[step]] tables are not supported by the VM runner yet (key 'step')";
   key = "payload";
   if (const Setting* p = t.get("payload"); p && !p->value.is_null())
     return "payloads are not supported by the VM runner yet (key 'payload')";
@@ -141,6 +140,7 @@ void check_preboot(const Catalog& cat, const std::vector<ResolvedTest>& tests,
     if (std::string why = unsupported(t, key); !why.empty())
       err("unsupported", key, why, "the VM runner cannot run this test yet");
     check_work_groups(cat, t, diags);
+    check_steps(cat, t, diags);
     const TopologySpec topo = t.topology();
     // Dimensions out of range and llcs not divisible by numa_nodes are already
     // reported (schema, resolver); the rest is QEMU's: CPUs, NUMA nodes, APIC

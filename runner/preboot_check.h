@@ -26,7 +26,7 @@ std::filesystem::path find_scheduler_binary(const Entity& scheduler, const Catal
                                             const KernelInfo& kernel);
 
 /// Refuses, with a diagnostic at the offending key, every test a VM run could
-/// not start: features the runner does not support yet (steps, payloads, some
+/// not start: features the runner does not support yet (payload steps, payloads, some
 /// work types), topologies QEMU cannot build (CPUs, APIC IDs, NUMA nodes),
 /// kernel arguments the command line cannot take, and scheduler binaries that
 /// do not exist. Binaries are looked for only when one of `kernels` has

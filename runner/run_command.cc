@@ -23,6 +23,7 @@
 #include "runner/result_file.h"
 #include "runner/run_record_builder.h"
 #include "runner/stale_runs.h"
+#include "runner/step_plan.h"
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
 #include "vmm/kernel_resolve.h"
@@ -89,6 +90,22 @@ GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
       cs.policy = c.value("policy", "normal");
       cs.nice = c.value("nice", 0);
       g.cgroups.push_back(cs);
+    }
+  }
+  if (const Setting* st = t.get("step"); st && st->value.is_array()) {
+    for (const auto& j : st->value) {
+      StepSpec ss;
+      const json& at = j.value("at", json(0));
+      if (at.is_number()) ss.at = at.get<double>();
+      if (at.is_string()) ss.at_ms = step_at_ms(at.get<std::string>()).value_or(0);
+      ss.op = j.value("op", "");
+      ss.cgroup = j.value("cgroup", "");
+      ss.cpuset = j.value("cpuset", "");
+      ss.affinity = j.value("affinity", "");
+      ss.workers = j.value("workers", -1);
+      ss.work = j.value("work", "spin");
+      ss.work_args = j.value("work_args", json::object());
+      g.steps.push_back(ss);
     }
   }
   const std::string sched = t.value_or<std::string>("scheduler", "eevdf");

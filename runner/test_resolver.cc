@@ -552,6 +552,9 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
   }
   if (const Setting* st = t.get("step"); st && st->value.is_array()) {
     std::vector<std::string> known = cg_names;
+    for (const auto& n : cg_names)  // "outer/inner" declares "outer" too
+      for (size_t slash = n.find('/'); slash != std::string::npos; slash = n.find('/', slash + 1))
+        known.push_back(n.substr(0, slash));
     for (size_t si = 0; si < st->value.size(); ++si) {
       const json& step = st->value[si];
       if (!step.is_object()) continue;

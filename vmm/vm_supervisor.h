@@ -37,7 +37,7 @@ struct VmTimeouts {
 struct SupervisorLimits {
   size_t max_channel_bytes = 64u << 20;  ///< then the channel is closed and `capped` set
   size_t max_console_bytes = 64u << 20;  ///< then the console is no longer read
-  size_t max_frame_payload = 1u << 20;   ///< largest frame payload accepted
+  size_t max_frame_payload = 8u << 20;   ///< largest frame payload accepted (telemetry)
   size_t max_kept_frames = 100'000;      ///< frames kept in VmOutcome::frames
   size_t console_tail_bytes = 16u << 10;
   size_t stderr_tail_bytes = 4u << 10;

@@ -5,6 +5,7 @@
 // than a crash or a silently different test.
 #include "guest/protocol/test_spec.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -64,6 +65,41 @@ void from_json(const nlohmann::json& j, CgroupSpec& c) {
   json_field::read_string(j, "affinity", c.affinity);
   json_field::read_string(j, "policy", c.policy);
   json_field::read_int(j, "nice", c.nice, -20, 19);
+}
+
+void to_json(nlohmann::json& j, const StepSpec& s) {
+  j = {{"at", s.at},           {"at_ms", s.at_ms},   {"op", s.op},
+       {"cgroup", s.cgroup},   {"cpuset", s.cpuset}, {"affinity", s.affinity},
+       {"workers", s.workers}, {"work", s.work},     {"work_args", s.work_args}};
+}
+
+void from_json(const nlohmann::json& j, StepSpec& s) {
+  json_field::require_object(j, "step");
+  json_field::read_number(j, "at", s.at, 0, 1);
+  json_field::read_number(j, "at_ms", s.at_ms, -1, 1e10);
+  if (s.at_ms < 0 && s.at_ms != -1) {
+    throw nlohmann::json::out_of_range::create(406, "step: 'at_ms' must be -1 or >= 0", &j);
+  }
+  json_field::read_string(j, "op", s.op);
+  const auto& ops = step_ops();
+  if (std::find(ops.begin(), ops.end(), s.op) == ops.end()) {
+    std::string list;
+    for (const auto& o : ops) list += (list.empty() ? "" : ", ") + o;
+    throw nlohmann::json::out_of_range::create(406, "step: op '" + s.op + "' is not one of " + list,
+                                               &j);
+  }
+  json_field::read_string(j, "cgroup", s.cgroup);
+  if (s.cgroup.empty()) {
+    throw nlohmann::json::out_of_range::create(406, "step: 'cgroup' must not be empty", &j);
+  }
+  json_field::read_string(j, "cpuset", s.cpuset);
+  json_field::read_string(j, "affinity", s.affinity);
+  json_field::read_int(j, "workers", s.workers, -1, 100000);
+  json_field::read_string(j, "work", s.work);
+  if (j.contains("work_args")) {
+    json_field::require_object(j.at("work_args"), "step.work_args");
+    s.work_args = j.at("work_args");
+  }
 }
 
 void to_json(nlohmann::json& j, const SchedulerSpec& s) {
@@ -137,8 +173,8 @@ void to_json(nlohmann::json& j, const GuestTestSpec& s) {
        {"topology", s.topology},       {"scheduler", s.scheduler},
        {"kernel", s.kernel},           {"sysctls", s.sysctls},
        {"plugin_path", s.plugin_path}, {"scenario", s.scenario},
-       {"cgroups", s.cgroups},         {"expect_err", s.expect_err},
-       {"settings", s.settings}};
+       {"cgroups", s.cgroups},         {"steps", s.steps},
+       {"expect_err", s.expect_err},   {"settings", s.settings}};
   if (!s.expect_scx_bpf_error_contains.empty())
     j["expect_scx_bpf_error_contains"] = s.expect_scx_bpf_error_contains;
   if (!s.expect_scx_bpf_error_matches.empty())
@@ -182,6 +218,14 @@ void from_json(const nlohmann::json& j, GuestTestSpec& s) {
     }
     s.cgroups.clear();
     for (const auto& c : arr) s.cgroups.push_back(c.get<CgroupSpec>());
+  }
+  if (j.contains("steps")) {
+    const auto& arr = j.at("steps");
+    if (!arr.is_array()) {
+      throw nlohmann::json::type_error::create(302, "test spec: 'steps' must be an array", &j);
+    }
+    s.steps.clear();
+    for (const auto& c : arr) s.steps.push_back(c.get<StepSpec>());
   }
   json_field::read_bool(j, "expect_err", s.expect_err);
   json_field::read_string(j, "expect_scx_bpf_error_contains", s.expect_scx_bpf_error_contains);

@@ -14,7 +14,7 @@
 namespace ktstr {
 
 /// Bumped on any incompatible change of GuestTestSpec or the frame payloads.
-inline constexpr int kGuestProtocolVersion = 1;
+inline constexpr int kGuestProtocolVersion = 2;
 
 /// A CPU topology as declared in a spec (NnLlCcTt).
 struct TopologySpec {
@@ -39,6 +39,29 @@ struct CgroupSpec {
   std::string policy = "normal";
   int nice = 0;
 };
+
+/// One declarative [[step]] entry: a timed change during the run
+/// (docs/specs.md "Steps"). Payload steps never reach the guest.
+struct StepSpec {
+  double at = 0;      ///< fraction of duration_s, 0..1 (used when at_ms < 0)
+  double at_ms = -1;  ///< milliseconds since the start ("1500ms", "2s"); -1 = use `at`
+  std::string op;     ///< add_cgroup | remove_cgroup | set_cpuset | clear_cpuset |
+                      ///< set_affinity | spawn | stop_cgroup
+  std::string cgroup;
+  std::string cpuset;         ///< set_cpuset; add_cgroup (its cpuset)
+  std::string affinity;       ///< set_affinity; add_cgroup and spawn (the workers' affinity)
+  int workers = -1;           ///< add_cgroup and spawn; -1 = workers_per_cgroup
+  std::string work = "spin";  ///< add_cgroup and spawn
+  nlohmann::json work_args = nlohmann::json::object();
+};
+
+/// The step ops the agent runs, in the schema's order.
+inline const std::vector<std::string>& step_ops() {
+  static const std::vector<std::string> kOps = {"add_cgroup",   "remove_cgroup", "set_cpuset",
+                                                "clear_cpuset", "set_affinity",  "spawn",
+                                                "stop_cgroup"};
+  return kOps;
+}
 
 /// The scheduler to run in the guest. kind "eevdf" means the kernel's own.
 struct SchedulerSpec {
@@ -76,6 +99,8 @@ struct GuestTestSpec {
   std::string scenario;
   /// Declarative scenario (used when plugin_path is empty).
   std::vector<CgroupSpec> cgroups;
+  /// Declarative timed steps, applied while the cgroups run.
+  std::vector<StepSpec> steps;
   bool expect_err = false;
   /// With expect_err: the scheduler's error text (exit kind, reason, kernel
   /// lines, output tail) must contain this / match this regex ("" = no check).
@@ -90,6 +115,9 @@ void to_json(nlohmann::json& j, const TopologySpec& t);
 void from_json(const nlohmann::json& j, TopologySpec& t);
 void to_json(nlohmann::json& j, const CgroupSpec& c);
 void from_json(const nlohmann::json& j, CgroupSpec& c);
+void to_json(nlohmann::json& j, const StepSpec& s);
+/// Strict: an unknown op, an `at` outside 0..1 or a field of the wrong type throws.
+void from_json(const nlohmann::json& j, StepSpec& s);
 void to_json(nlohmann::json& j, const SchedulerSpec& s);
 void from_json(const nlohmann::json& j, SchedulerSpec& s);
 void to_json(nlohmann::json& j, const KernelFacts& k);

@@ -114,6 +114,15 @@ def main():
     s = args.scenario
     boot_lines(guest)
 
+    if s == "big_result":
+        # A result frame of ~3 MiB: a large scenario's telemetry.
+        guest.send(typed("booted", topology={"cpus": 2}, kernel_release="6.12.0-fake"))
+        guest.send(typed("result", verdict="pass", details=[],
+                         data={"telemetry": {"pad": "x" * (3 << 20)}}))
+        guest.send(typed("done"))
+        guest.say("[    2.000000] reboot: Power down\r\n")
+        time.sleep(0.05)
+        sys.exit(0)
     if s in ("ok", "ok_exit3"):
         guest.send(typed("booted", topology={"cpus": 2}, kernel_release="6.12.0-fake"))
         guest.send(typed("phase", name="scenario"))

@@ -101,3 +101,52 @@ KTSTR_SCENARIO_DESC(e2e_autogroup_off, "PASSes when kernel.sched_autogroup_enabl
                                      ", expected 0");
   return ktstr::AssertResult::pass();
 }
+
+namespace {
+
+// The cgroup2 directory of `pid` ("/sys/fs/cgroup/ktstr/cg_0"), or "".
+std::string cgroup_dir_of(int pid) {
+  std::string mount;
+  std::ifstream mounts("/proc/self/mountinfo");
+  for (std::string line; std::getline(mounts, line);)
+    if (line.find(" - cgroup2 ") != std::string::npos) {
+      std::istringstream in(line);
+      std::string field;
+      for (int i = 0; i < 5 && in >> field; ++i) mount = field;
+      break;
+    }
+  std::ifstream cg("/proc/" + std::to_string(pid) + "/cgroup");
+  for (std::string line; std::getline(cg, line);)
+    if (line.starts_with("0::")) return mount.empty() ? "" : mount + line.substr(3);
+  return "";
+}
+
+}  // namespace
+
+KTSTR_SCENARIO_DESC(e2e_frozen_cgroup,
+                    "one spinner in cg_0, one in 'frozen', a cgroup frozen (cgroup.freeze = 1) "
+                    "before its worker joins and for the whole run: that worker gets no CPU") {
+  ktstr::AssertResult r;
+  r.check(ctx.create_cgroup("cg_0"), "create cg_0");
+  r.check(ctx.create_cgroup("frozen"), "create frozen");
+  r.check(ctx.spawn_workers(ktstr::CgroupDef{"cg_0"}.with_workers(1)), "spawn cg_0");
+  const std::vector<int> pids = ctx.worker_pids("cg_0");
+  const std::string cg_0 = pids.empty() ? "" : cgroup_dir_of(pids[0]);
+  if (cg_0.empty() || !cg_0.ends_with("/cg_0"))
+    return ktstr::AssertResult::fail("cannot find cg_0's cgroup2 directory (got '" + cg_0 + "')");
+  const std::string frozen = cg_0.substr(0, cg_0.size() - 5) + "/frozen";
+  {
+    std::ofstream f(frozen + "/cgroup.freeze");
+    f << "1";
+    f.flush();
+    if (!f) return ktstr::AssertResult::fail("cannot write " + frozen + "/cgroup.freeze");
+  }
+  // Joining a frozen cgroup freezes the worker before it is released.
+  r.check(ctx.spawn_workers(ktstr::CgroupDef{"frozen"}.with_workers(1)), "spawn frozen");
+  ctx.sleep_s(ctx.duration_s());
+  ctx.stop_workers("cg_0");
+  ctx.stop_workers("frozen");  // must not hang: the frozen worker is killed after 2 s
+  r.check(ctx.remove_cgroup("frozen"), "remove frozen");
+  r.check(ctx.remove_cgroup("cg_0"), "remove cg_0");
+  return r;
+}

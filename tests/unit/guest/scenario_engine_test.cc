@@ -70,7 +70,7 @@ TEST_F(ScenarioEngineTest, StepsRunInTimeOrderAtTheirTimes) {
   EXPECT_GE(ctx.times[0], 0.2);
   EXPECT_GE(ctx.times[1], 0.4);
   EXPECT_GE(ctx.elapsed_s(), 0.5);
-  EXPECT_EQ(ctx.data()["workers"].size(), 1u);
+  EXPECT_EQ(ctx.data()["telemetry"]["workers"].size(), 1u);
   EXPECT_TRUE(fs::is_empty(root_ / "ktstr"));  // everything it created is gone
 }
 
@@ -83,7 +83,7 @@ TEST_F(ScenarioEngineTest, AFailedStepFailsTheRunWithItsLabelAndTheRunContinues)
   EXPECT_NE(r.details[0].find("step 1 (set_cpuset 'cg' at 0.050 s): cpuset 'llc:7'"),
             std::string::npos)
       << r.details[0];
-  EXPECT_EQ(ctx.data()["workers"].size(), 1u);
+  EXPECT_EQ(ctx.data()["telemetry"]["workers"].size(), 1u);
 }
 
 TEST_F(ScenarioEngineTest, ASetupFailureStopsEarlyAndCleansUp) {

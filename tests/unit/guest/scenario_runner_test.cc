@@ -3,6 +3,8 @@
 // forked scenario process, including ones that throw, crash, hang or exit.
 #include "guest/scenario_runner.h"
 
+#include "guest/protocol/worker_report.h"
+
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
@@ -79,8 +81,8 @@ class ScenarioRunnerTest : public ::testing::Test {
   }
   void expect_clean(const ScenarioOutcome& o) {
     EXPECT_FALSE(fs::exists(root_ / "ktstr")) << "cgroups left behind";
-    if (!o.data.contains("workers")) return;
-    for (const auto& w : o.data["workers"]) {
+    if (!o.data.contains("telemetry")) return;
+    for (const auto& w : o.data["telemetry"]["workers"]) {
       EXPECT_EQ(kill(w["pid"].get<int>(), 0), -1) << "worker " << w["pid"] << " still alive";
     }
   }
@@ -89,6 +91,12 @@ class ScenarioRunnerTest : public ::testing::Test {
   std::unique_ptr<FakeHost> host_;
   GuestTestSpec spec_;
 };
+
+int workers_in(const ScenarioOutcome& o, const std::string& cgroup) {
+  int n = 0;
+  for (const auto& w : o.data["telemetry"]["workers"]) n += w["cgroup"] == cgroup;
+  return n;
+}
 
 TEST_F(ScenarioRunnerTest, DeclarativeCgroupsRunSpinWorkersAndReportThem) {
   CgroupSpec a;
@@ -101,14 +109,60 @@ TEST_F(ScenarioRunnerTest, DeclarativeCgroupsRunSpinWorkersAndReportThem) {
   spec_.cgroups = {a, b};
   ScenarioOutcome o = run_scenario(spec_, host_topology(), *host_);
   EXPECT_EQ(o.verdict, "pass") << joined(o.details);
-  ASSERT_EQ(o.data["workers"].size(), 3u) << o.data.dump(2);
-  for (const auto& w : o.data["workers"]) {
+  ASSERT_EQ(o.data["telemetry"]["workers"].size(), 3u) << o.data.dump(2);
+  for (const auto& w : o.data["telemetry"]["workers"]) {
     EXPECT_GT(w["iterations"].get<std::uint64_t>(), 0u);
-    EXPECT_GT(w["cpu_time_ns"].get<std::uint64_t>(), 0u);
+    EXPECT_GT(w["cpu_ns"].get<std::uint64_t>(), 0u);
   }
-  EXPECT_EQ(o.data["cgroups"]["cg_0"]["workers"], 2);
-  EXPECT_EQ(o.data["cgroups"]["cg_1"]["workers"], 1);
+  EXPECT_EQ(workers_in(o, "cg_0"), 2);
+  EXPECT_EQ(workers_in(o, "cg_1"), 1);
   EXPECT_FALSE(o.data["cgroup2"].get<bool>());
+  expect_clean(o);
+}
+
+TEST_F(ScenarioRunnerTest, DeclarativeStepsRunAndTheirCpusetChangesAreRecorded) {
+  spec_.duration_s = 0.6;
+  CgroupSpec a;
+  a.name = "cg_0";
+  a.workers = 1;
+  a.cpuset = "0";
+  spec_.cgroups = {a};
+  StepSpec set;
+  set.at = 0.3;
+  set.op = "set_cpuset";
+  set.cgroup = "cg_0";
+  set.cpuset = "llc:0";
+  StepSpec add;
+  add.at_ms = 100;
+  add.op = "add_cgroup";
+  add.cgroup = "late";
+  add.workers = 1;
+  StepSpec bad;
+  bad.at = 0.5;
+  bad.op = "set_cpuset";
+  bad.cgroup = "cg_0";
+  bad.cpuset = "llc:9";
+  spec_.steps = {set, add, bad};
+  ScenarioOutcome o = run_scenario(spec_, host_topology(), *host_);
+  EXPECT_EQ(o.verdict, "fail") << joined(o.details);
+  EXPECT_NE(joined(o.details).find("step 3 (set_cpuset 'cg_0' at 0.300 s): cpuset 'llc:9'"),
+            std::string::npos)
+      << joined(o.details);
+  const auto& t = o.data["telemetry"];
+  EXPECT_EQ(workers_in(o, "cg_0"), 1);
+  EXPECT_EQ(workers_in(o, "late"), 1);
+  ASSERT_EQ(t["cpusets"].size(), 2u) << t["cpusets"].dump();
+  EXPECT_EQ(t["cpusets"][0]["epoch"], 1);
+  EXPECT_EQ(t["cpusets"][0]["source"], "cgroup 'cg_0'");
+  EXPECT_EQ(t["cpusets"][0]["spec"], "0");
+  EXPECT_EQ(t["cpusets"][1]["epoch"], 2);
+  EXPECT_EQ(t["cpusets"][1]["source"], "step 1 (set_cpuset)");
+  EXPECT_EQ(t["cpusets"][1]["spec"], "llc:0");
+  EXPECT_GE(t["cpusets"][1]["at_ns"].get<std::uint64_t>(), 180'000'000u);
+  // The typed form decodes strictly: the host reads exactly this.
+  ScenarioTelemetry typed = t.get<ScenarioTelemetry>();
+  EXPECT_EQ(typed.series.workers, (std::vector<std::string>{"cg_0/0", "late/0"}));
+  EXPECT_FALSE(typed.series.t_ns.empty());
   expect_clean(o);
 }
 
@@ -147,7 +201,7 @@ TEST_F(ScenarioRunnerTest, NothingToRunIsAnError) {
 TEST_F(ScenarioRunnerTest, PluginScenarioPasses) {
   ScenarioOutcome o = run_plugin(kScenarios, "passes");
   EXPECT_EQ(o.verdict, "pass") << joined(o.details);
-  EXPECT_EQ(o.data["workers"].size(), 1u);
+  EXPECT_EQ(o.data["telemetry"]["workers"].size(), 1u);
   EXPECT_EQ(o.data["scenario"]["name"], "passes");
   expect_clean(o);
 }
@@ -204,7 +258,7 @@ TEST_F(ScenarioRunnerTest, WorkersLeftRunningAreStoppedAndReported) {
   ScenarioOutcome o = run_plugin(kScenarios, "leaves_workers");
   EXPECT_EQ(o.verdict, "pass") << joined(o.details);
   EXPECT_NE(joined(o.details).find("left 2 worker(s) running in cgroup 'left'"), std::string::npos);
-  EXPECT_EQ(o.data["workers"].size(), 2u);
+  EXPECT_EQ(o.data["telemetry"]["workers"].size(), 2u);
   expect_clean(o);
 }
 
@@ -242,8 +296,9 @@ TEST_P(BasicPluginTest, Passes) {
   spec_.duration_s = 0.4;
   ScenarioOutcome o = run_plugin(KTSTR_BASIC_PLUGIN, GetParam());
   EXPECT_EQ(o.verdict, "pass") << joined(o.details) << o.data.dump(2);
-  EXPECT_FALSE(o.data["workers"].empty());
-  for (const auto& w : o.data["workers"]) EXPECT_GT(w["iterations"].get<std::uint64_t>(), 0u);
+  EXPECT_FALSE(o.data["telemetry"]["workers"].empty());
+  for (const auto& w : o.data["telemetry"]["workers"])
+    EXPECT_GT(w["iterations"].get<std::uint64_t>(), 0u);
   expect_clean(o);
 }
 
@@ -258,9 +313,9 @@ TEST_F(ScenarioRunnerTest, MovedTasksAreReportedInTheirNewCgroup) {
   spec_.workers_per_cgroup = 2;
   ScenarioOutcome o = run_plugin(KTSTR_BASIC_PLUGIN, "cgroup_moved_between_parents");
   ASSERT_EQ(o.verdict, "pass") << joined(o.details);
-  EXPECT_EQ(o.data["cgroups"]["parent_b/work"]["workers"], 2) << o.data.dump(2);
-  EXPECT_EQ(o.data["cgroups"]["parent_b/resident"]["workers"], 1);
-  EXPECT_FALSE(o.data["cgroups"].contains("parent_a/work"));
+  EXPECT_EQ(workers_in(o, "parent_b/work"), 2) << o.data.dump(2);
+  EXPECT_EQ(workers_in(o, "parent_b/resident"), 1);
+  EXPECT_EQ(workers_in(o, "parent_a/work"), 0);
 }
 
 }  // namespace

@@ -70,11 +70,47 @@ TEST(GuestTestSpecJson, NullWatchdogMeansUnset) {
   EXPECT_FALSE(s.scheduler.watchdog_timeout_s);
 }
 
+TEST(GuestTestSpecJson, StepsRoundTripAndAreDecodedStrictly) {
+  GuestTestSpec s;
+  StepSpec st;
+  st.at_ms = 1500;
+  st.op = "set_cpuset";
+  st.cgroup = "outer/inner";
+  st.cpuset = "1";
+  s.steps = {st};
+  const GuestTestSpec back = nlohmann::json(s).get<GuestTestSpec>();
+  ASSERT_EQ(back.steps.size(), 1u);
+  EXPECT_EQ(back.steps[0].op, "set_cpuset");
+  EXPECT_DOUBLE_EQ(back.steps[0].at_ms, 1500);
+  EXPECT_EQ(back.steps[0].cgroup, "outer/inner");
+  const struct {
+    const char* json;
+    const char* message;
+  } bad[] = {
+      {R"({"steps": {}})", "'steps' must be an array"},
+      {R"({"steps": [{"op": "run_payload", "cgroup": "a"}]})",
+       "op 'run_payload' is not one of add_cgroup"},
+      {R"({"steps": [{"op": "spawn"}]})", "'cgroup' must not be empty"},
+      {R"({"steps": [{"op": "spawn", "cgroup": "a", "at": 1.5}]})", "at"},
+      {R"({"steps": [{"op": "spawn", "cgroup": "a", "at_ms": -5}]})", "at_ms"},
+      {R"({"steps": [{"op": "spawn", "cgroup": "a", "workers": "2"}]})", "workers"},
+  };
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.json);
+    try {
+      nlohmann::json::parse(b.json).get<GuestTestSpec>();
+      ADD_FAILURE() << "accepted";
+    } catch (const nlohmann::json::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(b.message), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(GuestTestSpecJson, RejectsMalformedInput) {
   const char* bad[] = {
       R"([])",
       R"("test")",
-      R"({"version": 2})",
+      R"({"version": 99})",
       R"({"version": "1"})",
       R"({"name": 5})",
       R"({"duration_s": "2"})",

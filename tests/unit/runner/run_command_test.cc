@@ -1,6 +1,7 @@
 // The run pipeline through the VmLauncher seam: a fake VM answers instantly, so
 // verdicts, SKIPs and exit codes are tested without QEMU.
 #include "runner/run_command.h"
+#include "runner/step_plan.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -177,12 +178,39 @@ TEST_F(RunCommandTest, SpecErrorsExitTwoAndBootNothing) {
 
 TEST_F(RunCommandTest, UnsupportedDeclarativeFeaturesAreRefusedBeforeBooting) {
   FakeLauncher fake;
-  EXPECT_EQ(
-      run_tests(options(std::string(kSpec) +
-                        "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n"),
-                fake),
-      kExitUsage);
+  EXPECT_EQ(run_tests(options(std::string(kSpec) +
+                              "[[test.a.step]]\nat = 0.5\nop = \"run_payload\"\npayload = \"p\"\n"),
+                      fake),
+            kExitUsage);
   EXPECT_TRUE(fake.launched.empty());
+}
+
+TEST_F(RunCommandTest, StepsReachTheGuestWithTheirTimes) {
+  FakeLauncher fake;
+  EXPECT_EQ(run_tests(options(std::string(kSpec) +
+                              "[[test.a.step]]\nat = 0.5\nop = \"set_cpuset\"\ncgroup = "
+                              "\"cg_0\"\ncpuset = \"0\"\n"
+                              "[[test.a.step]]\nat = \"1500ms\"\nop = \"add_cgroup\"\ncgroup = "
+                              "\"late\"\nworkers = 3\n"),
+                      fake),
+            kExitOk);
+  ASSERT_EQ(fake.initrds.size(), 1u);
+  const std::string& initrd = fake.initrds[0];
+  const size_t at = initrd.find("\"steps\"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string steps = initrd.substr(at, 600);
+  for (const char* want : {"\"op\": \"set_cpuset\"", "\"at\": 0.5", "\"at_ms\": 1500.0",
+                           "\"op\": \"add_cgroup\"", "\"workers\": 3", "\"cgroup\": \"late\""})
+    EXPECT_NE(steps.find(want), std::string::npos) << want << " in " << steps;
+}
+
+TEST(StepAt, MillisecondsAndSeconds) {
+  EXPECT_EQ(step_at_ms("1500ms"), 1500);
+  EXPECT_EQ(step_at_ms("2s"), 2000);
+  EXPECT_EQ(step_at_ms("0.25s"), 250);
+  EXPECT_EQ(step_at_ms("2"), std::nullopt);
+  EXPECT_EQ(step_at_ms("ms"), std::nullopt);
+  EXPECT_EQ(step_at_ms("1.2.3s"), std::nullopt);
 }
 
 TEST_F(RunCommandTest, NoKernelIsAnInfrastructureError) {
@@ -272,12 +300,32 @@ std::vector<Hostile> hostile_specs() {
        "numa nodes (99999999999) must be at most 288"},
       {"topology number over 32 bits", "topology = \"1n1l4294967298c1t\"", "",
        "cores per llc (4294967298) must be at most 288"},
-      {"a [[step]]", "", "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n",
-       "[[step]] tables are not supported"},
       {"an odd count of a paired work type", "", "work = \"futex_ping_pong\"\nworkers = 3\n",
        "futex_ping_pong needs a worker count divisible by 2"},
       {"a work_args key", "", "work = \"bursty\"\nwork_args = { sleeep_ms = 1 }\n",
        "unknown key 'sleeep_ms' in [test.a.cgroup[0].work_args] (did you mean 'sleep_ms'?)"},
+      {"a payload step", "", "[[test.a.step]]\nat = 0.5\nop = \"kill_payload\"\npayload = \"p\"\n",
+       "step 1: op = \"kill_payload\" is not supported: payloads are not supported by the VM "
+       "runner "
+       "yet (key 'op')"},
+      {"a step on an unknown cgroup", "",
+       "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_9\"\n",
+       "step 'stop_cgroup' names cgroup 'cg_9', which is not declared"},
+      {"a step on a nested cgroup's parent", "",
+       "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0/x\"\n",
+       "step 'stop_cgroup' names cgroup 'cg_0/x', which is not declared"},
+      {"a step after the cgroup was removed", "",
+       "[[test.a.step]]\nat = 0.5\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n"
+       "[[test.a.step]]\nat = 0.2\nop = \"remove_cgroup\"\ncgroup = \"cg_0\"\n",
+       "step 1: cgroup 'cg_0' no longer exists: step 2 (remove_cgroup) removed it before"},
+      {"a step on a cgroup added later", "",
+       "[[test.a.step]]\nat = 0.2\nop = \"stop_cgroup\"\ncgroup = \"late\"\n"
+       "[[test.a.step]]\nat = 0.5\nop = \"add_cgroup\"\ncgroup = \"late\"\n",
+       "step 1: cgroup 'late' does not exist yet at this time: only an add_cgroup step later in "
+       "the run creates it (existing then: cg_0)"},
+      {"a step beyond the duration", "duration_s = 2",
+       "[[test.a.step]]\nat = \"2500ms\"\nop = \"stop_cgroup\"\ncgroup = \"cg_0\"\n",
+       "step 1: at = \"2500ms\" is beyond the end of the run (duration_s = 2)"},
       {"a scheduler binary", "scheduler = \"s\"", "[scheduler.s]\nbinary = \"./no-such-scx\"\n",
        "binary './no-such-scx' not found"},
       {"a cgroupfs file name", "", "[[test.a.cgroup]]\nname = \"cgroup.procs\"\n",

@@ -98,6 +98,18 @@ TEST_F(VmSupervisorTest, BootedResultDoneIsSuccess) {
   expect_no_survivor();
 }
 
+// A large scenario's telemetry (64 workers for 10 s is ~1.1 MiB at every
+// cap) arrives in one result frame: the default cap is 8 MiB.
+TEST_F(VmSupervisorTest, AResultFrameOfSeveralMegabytesIsAccepted) {
+  VmOutcome out = supervise_vm(spec("big_result"));
+  EXPECT_EQ(out.reason, VmExitReason::kDone) << out.detail << "\n" << out.stderr_tail;
+  EXPECT_EQ(out.result.value("verdict", ""), "pass");
+  EXPECT_EQ(out.channel.bad_crc, 0u);
+  ASSERT_TRUE(out.result.contains("data"));
+  EXPECT_EQ(out.result["data"]["telemetry"]["pad"].get<std::string>().size(), 3u << 20);
+  expect_no_survivor();
+}
+
 TEST_F(VmSupervisorTest, QemuExitCodeDoesNotDecideSuccess) {
   VmOutcome out = supervise_vm(spec("ok_exit3"));
   EXPECT_EQ(out.reason, VmExitReason::kDone) << out.detail;

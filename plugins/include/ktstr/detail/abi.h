@@ -13,11 +13,12 @@ class Ctx;
 struct AssertResult;
 
 /// kPluginAbiVersion as a string literal, for the scenario records below.
-#define KTSTR_DETAIL_ABI_STRING "1"
+#define KTSTR_DETAIL_ABI_STRING "2"
 
 /// The plugin ABI version this SDK builds plugins for and loaders accept.
-inline constexpr std::uint32_t kPluginAbiVersion = 1;
-static_assert(sizeof(KTSTR_DETAIL_ABI_STRING) == 2 && KTSTR_DETAIL_ABI_STRING[0] - '0' == 1,
+inline constexpr std::uint32_t kPluginAbiVersion = 2;
+static_assert(sizeof(KTSTR_DETAIL_ABI_STRING) == 2 &&
+                  KTSTR_DETAIL_ABI_STRING[0] - '0' == kPluginAbiVersion,
               "KTSTR_DETAIL_ABI_STRING must spell kPluginAbiVersion");
 
 /// kSdkVersion as a string literal, for the scenario records below.

@@ -63,17 +63,21 @@ struct CgroupDef {
   }
 };
 
-/// What one worker did, collected when its group stops.
+/// What one worker did, collected when its group stops (a summary of the
+/// agent's full report; docs/telemetry.md defines every field).
 struct WorkerStats {
   std::string cgroup;
   int index = 0;  ///< position within its group
   int pid = 0;
-  std::uint64_t iterations = 0;   ///< units of work done
-  std::uint64_t cpu_time_ns = 0;  ///< user + system CPU time
-  std::uint64_t wall_ns = 0;      ///< spawn to stop
-  std::uint64_t max_gap_ns = 0;   ///< longest time between two progress marks (not counting sleeps)
-  std::uint64_t migrations = 0;   ///< CPU changes seen by the worker
-  std::string error;              ///< setup problem (affinity, policy), "" if none
+  std::uint64_t iterations = 0;   ///< outer loop iterations of the work type
+  std::uint64_t work_units = 0;   ///< work units done (the work type defines one)
+  std::uint64_t cpu_time_ns = 0;  ///< thread CPU time at the stop (rusage when killed)
+  std::uint64_t wall_ns = 0;      ///< release to stop
+  std::uint64_t off_cpu_ns = 0;   ///< wall_ns - cpu_time_ns, at least 0
+  std::uint64_t max_gap_ns = 0;   ///< longest time between two checkpoints (waits excluded)
+  std::uint64_t migrations = 0;   ///< CPU changes seen at checkpoints
+  bool completed = false;         ///< stopped on request (false: killed, died, not started)
+  std::string error;              ///< what went wrong, "" if nothing
 };
 
 }  // namespace ktstr
