@@ -103,9 +103,14 @@ void judge_telemetry(Verdict& v, const RunRecord& r, const Checks& checks) {
   if (!r.completed() || !r.result.is_object() || v.kind == Verdict::Kind::kSkip) return;
   const json* raw = data_field(r, "telemetry");
   if (!raw) {
-    v.notes.push_back(
-        "no worker telemetry in the result (data.telemetry): the checks over workers were not "
-        "evaluated");
+    // Every agent of this format sends it (an empty one when nothing ran):
+    // without it no check could fail, so the run cannot pass.
+    if (v.kind == Verdict::Kind::kPass) {
+      v.kind = Verdict::Kind::kFail;
+      v.reasons.push_back(
+          "the agent sent no worker telemetry (data.telemetry): the [checks] cannot be "
+          "evaluated");
+    }
     return;
   }
   ScenarioTelemetry t;

@@ -80,6 +80,24 @@ CASES.update({
                    [r"(?m)^    max_p99_wake_latency_ns: cgroup 'pingpong': p99 wake latency"
                     r" [0-9]+ ns over [0-9]+ samples .*> max_p99_wake_latency_ns = 1"
                     r" \(\S*check_wake\.toml:\d+\)$"]),
+    # The victim shares its only CPU with a SCHED_FIFO spinner, RT throttling
+    # off: on 6.12 the fair server still gives it ~50 ms per second, so its
+    # worst gap is ~950 ms (docs/telemetry.md), over 500 and under 2000.
+    "check_gap": ("check_gap.toml", "check_gap", 1, "FAIL",
+                  [r"(?m)^    max_gap_ms: cgroup 'victim': worker 0's longest gap"
+                   r" ([5-9][0-9][0-9]|1[0-9][0-9][0-9])\.[0-9] ms \(ended at [0-9.]+ s on CPU 1\)"
+                   r" > max_gap_ms = 500 \(\S*check_gap\.toml:\d+\)$"]),
+    # A cgroup frozen for the whole run: its worker does no work at all.
+    "check_starved": ("check_starved.toml", "check_starved", 1, "FAIL",
+                      [r"(?m)^    not_starved: cgroup 'frozen': worker 0 did no work \(work_units = 0"
+                       r" in [0-9.]+ s of wall time"]),
+    # A step sets outer/inner's cpuset to CPU 1 while its parent allows only
+    # CPU 0: cgroup v2 keeps the workers on CPU 0, outside the cpuset in force.
+    "check_isolation": ("check_isolation.toml", "check_isolation", 1, "FAIL",
+                        [r"(?m)^    isolation: cgroup 'outer/inner': worker [01] ran on CPU 0"
+                         r" outside its cpuset 1 in epoch 3 \(from [0-9.]+ s\) \(cpuset \"1\" set"
+                         r" at [0-9.]+ s by step 2 \(set_cpuset\)\) with isolation = true"
+                         r" \(\S*check_isolation\.toml:\d+\)$"]),
     "check_rate": ("check_rate.toml", "check_rate", 1, "FAIL",
                    [r"(?m)^    min_work_rate: cgroup 'spinners': worker [01] did [0-9.e+]+ work"
                     r" units per CPU-second \([0-9]+ in [0-9.]+ s\), and 1 more worker below"

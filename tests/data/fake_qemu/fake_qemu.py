@@ -18,6 +18,11 @@ import threading
 import time
 import zlib
 
+# The telemetry of a scenario that ran no worker (guest/protocol/worker_report.h).
+NO_WORKERS = {"version": 1, "workers": [], "cpusets": [],
+              "series": {"interval_ns": 100000000, "workers": [], "t_ns": [], "points": [],
+                         "decimated": False}}
+
 
 def frame(payload):
     data = json.dumps(payload).encode()
@@ -126,7 +131,7 @@ def main():
     if s in ("ok", "ok_exit3"):
         guest.send(typed("booted", topology={"cpus": 2}, kernel_release="6.12.0-fake"))
         guest.send(typed("phase", name="scenario"))
-        guest.send(typed("result", verdict="pass", details=[], data={}))
+        guest.send(typed("result", verdict="pass", details=[], data={"telemetry": NO_WORKERS}))
         guest.send(typed("done"))
         guest.say("[    2.000000] reboot: Power down\r\n")
         time.sleep(0.05)
@@ -141,7 +146,7 @@ def main():
         junk = b"this is not json"
         guest.send(b"KTF1" + struct.pack("<II", len(junk), zlib.crc32(junk)) + junk)
         guest.send(b"\x00KTF" + os.urandom(500))
-        guest.send(typed("result", verdict="fail", details=["slow"], data={}))
+        guest.send(typed("result", verdict="fail", details=["slow"], data={"telemetry": NO_WORKERS}))
         guest.send(typed("done"))
         time.sleep(0.05)
         sys.exit(0)
@@ -178,7 +183,7 @@ def main():
         guest.console.sendall(b"\xff\n[    1.0] BUG: \xc3 half a character\r\n\xe2\x82")
         sys.stderr.buffer.write(b"qemu: \xfe\xff\n")
         sys.stderr.flush()
-        guest.send(typed("result", verdict="pass", details=[], data={}))
+        guest.send(typed("result", verdict="pass", details=[], data={"telemetry": NO_WORKERS}))
         guest.send(typed("done"))
         time.sleep(0.05)
         sys.exit(0)

@@ -460,18 +460,21 @@ TEST(TelemetryChecks, GarbledTelemetryFailsNamingTheDecodeError) {
   EXPECT_EQ(v.reasons[0].find('\x1b'), std::string::npos) << v.reasons[0];
 }
 
-TEST(TelemetryChecks, NoTelemetryEvaluatesOnlyWhatApplies) {
+TEST(TelemetryChecks, AResultWithoutTelemetryCannotPass) {
   RunRecord r = record_with(ScenarioTelemetry{});
   r.result["data"].erase("telemetry");
   Checks c;
   c.not_starved = at(true, "built-in");
   c.min_work_rate = at(1e15);
   Verdict v = evaluate(r, c);
-  EXPECT_EQ(v.kind, Verdict::Kind::kPass);
+  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
   EXPECT_TRUE(v.table.empty());
-  ASSERT_EQ(v.notes.size(), 1u);
-  EXPECT_TRUE(v.notes[0].starts_with("no worker telemetry in the result"));
-  // An empty telemetry (no workers) passes with an empty table.
+  ASSERT_EQ(v.reasons.size(), 1u);
+  EXPECT_EQ(v.reasons[0],
+            "the agent sent no worker telemetry (data.telemetry): the [checks] cannot be "
+            "evaluated");
+  // An empty telemetry (no workers: a plugin that spawned nothing) passes
+  // with an empty table.
   v = evaluate(record_with(ScenarioTelemetry{}), c);
   EXPECT_EQ(v.kind, Verdict::Kind::kPass);
   EXPECT_TRUE(v.table.empty());
