@@ -35,6 +35,10 @@ struct Verdict {
   std::vector<CgroupRow> table;
   /// The scenario's own detail lines (plugin details), also for a PASS.
   std::vector<std::string> details;
+  /// What evaluation could not judge and why (a spread of one worker, no
+  /// wake samples, an INCONCLUSIVE counted as PASS): not a failure, shown
+  /// under -v.
+  std::vector<std::string> notes;
   static const char* name(Kind k);
 };
 
@@ -43,5 +47,10 @@ struct Verdict {
 /// scenario, then every [checks] threshold over the telemetry, then
 /// expect_err / expect_scx_bpf_error_*, then cleanup_budget_ms.
 Verdict evaluate(const RunRecord& record, const Checks& checks);
+
+/// The text a sched_ext failure is matched against: the agent's
+/// data.scheduler.error_text (exit kind, reason, kernel lines, output tail), or
+/// else the result's details, plus the console's sched_ext findings.
+std::string scx_error_text(const RunRecord& record);
 
 }  // namespace ktstr

@@ -60,9 +60,14 @@ struct RunRecord {
   bool interrupted() const { return exit_reason == "interrupted"; }
 };
 
+/// The record as JSON (result.json's "record").
 void to_json(nlohmann::json& j, const RunRecord& r);
 /// Throws nlohmann::json exceptions on a malformed record; a record of
 /// another version throws out_of_range naming both versions.
 void from_json(const nlohmann::json& j, RunRecord& r);
+/// from_json() without exceptions: "" on success, else the reason as a
+/// sentence without nlohmann's "[json.exception...]" prefix ("this record is
+/// format 0; this ktstr-run reads format 1: re-run the test").
+std::string read_run_record(const nlohmann::json& j, RunRecord& r);
 
 }  // namespace ktstr

@@ -29,7 +29,8 @@
 #include <vector>
 
 #include "guest/protocol/frame.h"
-#include "runner/cleanup_budget.h"
+#include "runner/checks_from_spec.h"
+#include "runner/run_record_builder.h"
 
 namespace ktstr {
 
@@ -324,8 +325,10 @@ HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, con
       .timeouts = VmTimeouts::for_test(spec.duration_s, t.value_or<double>("timeout_s", 0))};
   VmOutcome outcome = run_on_host(run);
   r.interrupted = outcome.reason == VmExitReason::kInterrupted;
-  r.verdict = judge(outcome, spec.topology, spec.expect_err, /*check_topology=*/false);
-  check_cleanup_budget(r.verdict, outcome, t);
+  const RunRecord record = build_run_record(
+      outcome, spec,
+      {.name = t.full_name, .kernel = "host", .accel = "host", .check_topology = false});
+  r.verdict = evaluate(record, checks_from_spec(t));
   std::error_code ec;
   if (fs::exists(run.cgroup, ec)) {  // processes survived SIGKILL: never a pass
     if (r.verdict.kind != Verdict::Kind::kFail) r.verdict.reasons.clear();
@@ -336,7 +339,7 @@ HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, con
   json sidecar = {{"name", t.full_name},           {"verdict", Verdict::name(r.verdict.kind)},
                   {"reasons", r.verdict.reasons},  {"host_only", true},
                   {"cgroup", run.cgroup.string()}, {"seconds", r.seconds},
-                  {"outcome", to_json(outcome)}};
+                  {"outcome", to_json(outcome)},   {"record", record}};
   std::ofstream(dir / "result.json") << sidecar.dump(2) << "\n";
   return r;
 }

@@ -11,7 +11,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "runner/cleanup_budget.h"
+#include "eval/evaluate.h"
+#include "runner/checks_from_spec.h"
 #include "runner/console_report.h"
 #include "runner/exit_codes.h"
 #include "runner/host_only_run.h"
@@ -20,8 +21,8 @@
 #include "runner/qemu_vm_launcher.h"
 #include "runner/replica_runs.h"
 #include "runner/result_file.h"
+#include "runner/run_record_builder.h"
 #include "runner/stale_runs.h"
-#include "runner/verdict.h"
 #include "vmm/accel.h"
 #include "vmm/initramfs.h"
 #include "vmm/kernel_resolve.h"
@@ -46,6 +47,17 @@ fs::path find_agent() {
     if (fs::exists(p, ec)) return p;
   }
   return {};
+}
+
+// What the console shows of a verdict: its reasons; with -v also the notes
+// (checks that could not be evaluated) and the scenario's details.
+std::vector<std::string> shown_reasons(const Verdict& v, bool verbose) {
+  std::vector<std::string> lines = v.reasons;
+  if (!verbose) return lines;
+  for (const auto& n : v.notes) lines.push_back("note: " + n);
+  if (v.kind == Verdict::Kind::kPass)
+    for (const auto& d : v.details) lines.push_back("detail:\n" + d);
+  return lines;
 }
 
 GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
@@ -237,9 +249,10 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         if (!replica_verdicts.fold(job, kind, secs, reasons)) return;  // more replicas to come
         print_test_verdict(std::cout, name, kind, secs, reasons,
                            kind != Verdict::Kind::kPass || options.verbose);
-        if (kind == Verdict::Kind::kFail) ++failed;
+        // INCONCLUSIVE fails unless allow_inconclusive (evaluate() made it a PASS then).
+        if (kind == Verdict::Kind::kFail || kind == Verdict::Kind::kInconclusive) ++failed;
         if (kind == Verdict::Kind::kPass) ++passed;
-        if (kind == Verdict::Kind::kSkip || kind == Verdict::Kind::kInconclusive) ++skipped;
+        if (kind == Verdict::Kind::kSkip) ++skipped;
       };
       // One test's exception (from any step below) is that test's FAIL, not the run's end.
       try {
@@ -266,7 +279,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         if (host_only) {
           HostOnlyResult r = run_host_only_test(*t, gspec, agent, dir);
           if (r.interrupted) break;
-          report(r.verdict.kind, r.seconds, r.verdict.reasons);
+          report(r.verdict.kind, r.seconds, shown_reasons(r.verdict, options.verbose));
           continue;
         }
         std::vector<InitramfsEntry> entries;
@@ -331,11 +344,10 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         VmTimeouts timeouts =
             VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
         VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
-        Verdict v = judge(outcome, gspec.topology, gspec.expect_err);
-        if (gspec.expect_err && outcome.reason != VmExitReason::kInterrupted)
-          check_scx_error_expectation(v, outcome, gspec.expect_scx_bpf_error_contains,
-                                      gspec.expect_scx_bpf_error_matches);
-        check_cleanup_budget(v, outcome, *t);
+        const RunRecord record = build_run_record(
+            outcome, gspec,
+            {.name = name, .kernel = kernel.label, .accel = std::string(accel_name(accel.accel))});
+        Verdict v = evaluate(record, checks_from_spec(*t));
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         json sidecar = {{"name", name},
@@ -349,7 +361,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                          {{"base_bytes", stats.base_bytes},
                           {"overlay_bytes", stats.overlay_bytes},
                           {"overlay_build_ms", stats.overlay_build_ms}}},
-                        {"outcome", to_json(outcome)}};
+                        {"outcome", to_json(outcome)},
+                        {"record", record}};
         if (accel.accel == Accel::kTcg)
           sidecar["tcg_threads"] = vm.tcg_single_thread ? "single" : "multi";
         if (std::string error = write_json_file(dir / "result.json", sidecar); !error.empty())
@@ -357,7 +370,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         std::error_code ec;
         fs::remove(vm.initrd, ec);  // large and reproducible
         if (outcome.reason == VmExitReason::kInterrupted) break;
-        report(v.kind, secs, v.reasons);
+        report(v.kind, secs, shown_reasons(v, options.verbose));
       } catch (const std::exception& e) {
         report(Verdict::Kind::kFail, 0, {std::string("internal error: ") + e.what()});
       }

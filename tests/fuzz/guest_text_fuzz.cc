@@ -8,7 +8,9 @@
 //   scenario details, logs -> encode_frame -> FrameDecoder -> VmOutcome.result
 //   QEMU output            -> make_valid_utf8 -> stderr_tail
 //
-// then judge(), check_scx_error_expectation(), to_json() and a strict dump(),
+//   worker telemetry       -> data.telemetry (hostile cgroup names, errors, specs)
+//
+// then the run record, evaluate() (every check on), to_json() and a strict dump(),
 // the printed report and result.json. It checks that nothing throws, that the
 // printed report is valid UTF-8 with no control character but '\n', that only
 // its first line is a verdict line (every other line is indented), and that
@@ -25,12 +27,14 @@
 #include <string>
 #include <vector>
 
+#include "eval/evaluate.h"
 #include "guest/protocol/frame.h"
 #include "guest/protocol/valid_utf8.h"
+#include "guest/protocol/worker_report.h"
 #include "guest/scheduler_lifecycle.h"
 #include "runner/console_report.h"
 #include "runner/result_file.h"
-#include "runner/verdict.h"
+#include "runner/run_record_builder.h"
 #include "vmm/console_classifier.h"
 #include "vmm/vm_outcome.h"
 
@@ -149,6 +153,37 @@ void run(uint64_t iterations, uint64_t seed) {
           {{"verdict", verdict},
            {"details", details},
            {"data", {{"scheduler", {{"error_text", sched_out + hostile(rng, 4)}}}}}});
+      if (rng() % 2) {
+        ScenarioTelemetry t;
+        for (size_t i = 0, n = pick(rng, 4); i < n; ++i) {
+          WorkerReport w;
+          w.cgroup = make_valid_utf8(hostile(rng, 2));
+          w.index = static_cast<int>(i);
+          w.work = make_valid_utf8(hostile(rng, 1));
+          w.work_units = rng() % 3 ? rng() : 0;
+          w.wall_ns = rng() % 3 ? rng() : 0;
+          w.cpu_ns = rng() % 3 ? rng() % (w.wall_ns + 1) : 0;
+          w.off_cpu_ns = w.wall_ns - w.cpu_ns;
+          w.max_gap.ns = rng();
+          w.iterations = rng() % 2 ? rng() : 0;
+          w.migrations = rng();
+          w.cpus_used = {static_cast<int>(pick(rng, 8))};
+          w.epoch_cpus = {{0, w.cpus_used}};
+          for (size_t k = 0, m = pick(rng, 8); k < m; ++k) w.wake_latencies_ns.push_back(rng());
+          if (rng() % 4 == 0) w.error = make_valid_utf8(hostile(rng, 3));
+          t.workers.push_back(w);
+        }
+        if (!t.workers.empty() && rng() % 2)
+          t.cpusets.push_back({.epoch = 1,
+                               .cgroup = t.workers[0].cgroup,
+                               .cpus = {0},
+                               .spec = make_valid_utf8(hostile(rng, 2)),
+                               .source = make_valid_utf8(hostile(rng, 2))});
+        result["data"]["telemetry"] = t;
+        // Sometimes garbled: the decode error is quoted in the reason.
+        if (rng() % 4 == 0)
+          result["data"]["telemetry"]["workers"] = make_valid_utf8(hostile(rng, 2));
+      }
       FrameDecoder decoder;
       decoder.feed(encode_frame(result));
       decoder.feed(encode_frame(make_frame_payload("log", 3001, {{"text", hostile(rng)}})));
@@ -174,12 +209,26 @@ void run(uint64_t iterations, uint64_t seed) {
         o.detail = "no 'done' frame; last console line: " + console.tail();
       o.stderr_tail = make_valid_utf8(hostile(rng));
 
-      const bool expect_err = rng() % 4 == 0;
-      Verdict v = judge(o, declared, expect_err);
+      GuestTestSpec spec;
+      spec.topology = declared;
+      spec.expect_err = rng() % 4 == 0;
       // The expectation comes from the spec, which TOML guarantees to be UTF-8.
-      if (expect_err)
-        check_scx_error_expectation(v, o, make_valid_utf8(hostile(rng, 2)),
-                                    rng() % 2 ? "(" : "a.c");
+      if (spec.expect_err) {
+        spec.expect_scx_bpf_error_contains = make_valid_utf8(hostile(rng, 2));
+        spec.expect_scx_bpf_error_matches = rng() % 2 ? "(" : "a.c";
+      }
+      const RunRecord record = build_run_record(o, spec, {.name = "ktstr/fuzz"});
+      Checks checks;
+      checks.not_starved.value = true;
+      checks.isolation.value = true;
+      for (Threshold<double>* th :
+           {&checks.max_gap_ms, &checks.max_spread_pct, &checks.max_throughput_cv,
+            &checks.min_work_rate, &checks.max_p99_wake_latency_ns, &checks.max_wake_latency_cv,
+            &checks.min_iteration_rate, &checks.max_migration_ratio})
+        th->value = static_cast<double>(pick(rng, 1000)) / 10;
+      Verdict v = evaluate(record, checks);
+      v.reasons.insert(v.reasons.end(), v.notes.begin(), v.notes.end());
+      v.reasons.insert(v.reasons.end(), v.details.begin(), v.details.end());
 
       std::ostringstream out;
       print_test_verdict(out, "ktstr/fuzz", v.kind, 1.0, v.reasons, true);
@@ -189,7 +238,8 @@ void run(uint64_t iterations, uint64_t seed) {
       nlohmann::json sidecar = {{"name", "ktstr/fuzz"},
                                 {"verdict", Verdict::name(v.kind)},
                                 {"reasons", v.reasons},
-                                {"outcome", to_json(o)}};
+                                {"outcome", to_json(o)},
+                                {"record", record}};
       const std::string strict = sidecar.dump(2);  // throws on invalid UTF-8: must not
       if (it % 16 == 0) {
         const fs::path file = dir / "result.json";

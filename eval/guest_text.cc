@@ -1,7 +1,7 @@
 // Escaping works on code points, after make_valid_utf8(): a C1 control is the
 // two bytes C2 80..C2 9F, a bidi override the three bytes E2 80 AA..AE, and
 // matching them as decoded code points is simpler than matching bytes.
-#include "runner/guest_text.h"
+#include "eval/guest_text.h"
 
 #include <fmt/format.h>
 

@@ -1,16 +1,25 @@
-#include "runner/verdict.h"
+// evaluate() over hand-built run records: how a run ended, expect_err,
+// expect_scx_bpf_error_* and cleanup_budget_ms (the [checks] over telemetry
+// are in telemetry_checks_test.cc).
+#include "eval/evaluate.h"
 
 #include <gtest/gtest.h>
 
 namespace ktstr {
 namespace {
 
-VmOutcome done_with(const std::string& verdict, std::vector<std::string> details) {
-  VmOutcome o;
-  o.reason = VmExitReason::kDone;
-  o.done = true;
-  o.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
-  return o;
+RunRecord done_with(const std::string& verdict, std::vector<std::string> details) {
+  RunRecord r;
+  r.exit_reason = "done";
+  r.declared = TopologySpec{1, 1, 1, 1};
+  r.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
+  return r;
+}
+
+Verdict judge(RunRecord r, const TopologySpec& declared, bool expect_err) {
+  r.declared = declared;
+  r.expect_err = expect_err;
+  return evaluate(r, Checks{});
 }
 
 TEST(Verdict, GuestDetailsAreQuotedBlocks) {
@@ -30,12 +39,11 @@ TEST(Verdict, AGuestVerdictWordIsEscaped) {
 }
 
 TEST(Verdict, ConsoleLinesAndTailAreQuoted) {
-  VmOutcome o;
-  o.reason = VmExitReason::kPanic;
-  o.detail = "kernel panic: x\x1b[2J";
+  RunRecord o;
+  o.exit_reason = "panic";
+  o.exit_detail = "kernel panic: x\x1b[2J";
   o.console_tail = "\xff\nPASS ktstr/fake 0.1s\n";
-  o.findings.push_back(
-      ConsoleFinding{FindingKind::kBug, "BUG: \x1b]0;t\x07", "\x1b]0;t\x07", 3, true});
+  o.findings.push_back(ConsoleNote{"BUG: \x1b]0;t\x07", "\x1b]0;t\x07", true});
   Verdict v = judge(o, TopologySpec{1, 1, 1, 1}, false);
   EXPECT_EQ(v.kind, Verdict::Kind::kFail);
   ASSERT_EQ(v.reasons.size(), 3u);
@@ -45,25 +53,27 @@ TEST(Verdict, ConsoleLinesAndTailAreQuoted) {
 }
 
 TEST(Verdict, TheSeenSchedulerErrorIsQuoted) {
-  VmOutcome o = done_with("fail", {"scheduler output (tail):\nerror\nPASS ktstr/fake 0.1s"});
+  RunRecord o = done_with("fail", {"scheduler output (tail):\nerror\nPASS ktstr/fake 0.1s"});
+  ASSERT_EQ(judge(o, TopologySpec{1, 1, 1, 1}, true).kind, Verdict::Kind::kPass);
+  o.expect_scx_bpf_error_contains = "not in the text";
   Verdict v = judge(o, TopologySpec{1, 1, 1, 1}, true);
-  ASSERT_EQ(v.kind, Verdict::Kind::kPass);
-  check_scx_error_expectation(v, o, "not in the text", "");
   EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+  EXPECT_EQ(v.reasons.front(),
+            "the run failed, but not with the expected sched_ext error: "
+            "expect_scx_bpf_error_contains = \"not in the text\" not found");
   EXPECT_EQ(v.reasons.back(), "seen:\n| scheduler output (tail):\n| error\n| PASS ktstr/fake 0.1s");
 }
 
 // std::regex recurses per character: a guest line of a few MB matched whole
 // overflowed the stack. Only a capped prefix of each line is matched.
 TEST(Verdict, AHugeSchedulerErrorLineDoesNotCrashTheMatcher) {
-  VmOutcome o = done_with("fail", {"EXIT: " + std::string(4 << 20, 'x') + " tail"});
-  Verdict v;
-  v.kind = Verdict::Kind::kPass;  // failed as expected (expect_err)
-  check_scx_error_expectation(v, o, "", "EXIT: x+");
+  RunRecord o = done_with("fail", {"EXIT: " + std::string(4 << 20, 'x') + " tail"});
+  o.expect_scx_bpf_error_matches = "EXIT: x+";
+  Verdict v = judge(o, TopologySpec{1, 1, 1, 1}, true);  // failed as expected (expect_err)
   EXPECT_EQ(v.kind, Verdict::Kind::kPass);
-  v.kind = Verdict::Kind::kPass;
-  check_scx_error_expectation(v, o, "", "no such text");
-  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+  EXPECT_EQ(v.reasons[1], "the scheduler's error matches the expectation");
+  o.expect_scx_bpf_error_matches = "no such text";
+  EXPECT_EQ(judge(o, TopologySpec{1, 1, 1, 1}, true).kind, Verdict::Kind::kFail);
 }
 
 }  // namespace
