@@ -109,9 +109,10 @@ int run_reeval(const ReevalOptions& options, std::ostream& out, std::ostream& er
     style.change = verdict_change(r.stored_verdict, v.kind);
     if (!style.change.empty()) ++changed;
     print_verdict(out, r.name, v, r.seconds, style);
-    if (v.kind == Verdict::Kind::kFail) ++failed;
+    // As in a run: INCONCLUSIVE fails (allow_inconclusive made it a PASS already).
+    if (v.kind == Verdict::Kind::kFail || v.kind == Verdict::Kind::kInconclusive) ++failed;
     if (v.kind == Verdict::Kind::kPass) ++passed;
-    if (v.kind == Verdict::Kind::kSkip || v.kind == Verdict::Kind::kInconclusive) ++skipped;
+    if (v.kind == Verdict::Kind::kSkip) ++skipped;
   }
   out << fmt::format("{} passed, {} failed, {} skipped; {} changed{}\n", passed, failed, skipped,
                      changed,

@@ -52,21 +52,12 @@ StoredResult read_stored_result(const fs::path& file) {
         file.string());
     return r;
   }
-  const json version = rec->value("version", json());
-  if (!version.is_number_integer() || version.get<long long>() != kRunRecordVersion) {
-    r.error = fmt::format(
-        "{}: run record format version {}, this ktstr-run reads version {}; run the test again "
-        "with this ktstr-run",
-        file.string(), version.is_null() ? "(none)" : version.dump(), kRunRecordVersion);
+  RunRecord record;
+  if (std::string e = read_run_record(*rec, record); !e.empty()) {
+    r.error = fmt::format("{}: {}", file.string(), e);
     return r;
   }
-  try {
-    RunRecord record;
-    from_json(*rec, record);
-    r.record = std::move(record);
-  } catch (const std::exception& e) {
-    r.error = fmt::format("{}: the run record is malformed ({})", file.string(), e.what());
-  }
+  r.record = std::move(record);
   return r;
 }
 

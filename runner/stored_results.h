@@ -38,9 +38,9 @@ struct StoredRun {
 StoredRun read_stored_run(const std::filesystem::path& run_dir);
 
 /// Reads one result.json. The error names the file and what is wrong:
-/// "<file>: not JSON (...)", "<file>: no run record (written by a ktstr-run
-/// before records were stored; run the test again)", "<file>: run record
-/// format version 0, this ktstr-run reads version 1; run the test again".
+/// "<file>: not a JSON object (...)", "<file>: no run record (...)", "<file>:
+/// this record is format 0; this ktstr-run reads format 1: re-run the test"
+/// (eval/run_record.h read_run_record).
 StoredResult read_stored_result(const std::filesystem::path& file);
 
 }  // namespace ktstr

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -43,12 +44,12 @@ inline RunRecord fake_run_record(const std::string& test, const std::string& spe
   seen.numa_nodes = {{0, 1}};
   r.booted = {{"type", "booted"}, {"topology", seen}};
   ScenarioTelemetry tel;
-  int index = 0;
+  std::map<std::string, int> per_cgroup;
   for (const FakeWorker& f : workers) {
     WorkerReport w;
     w.cgroup = f.cgroup;
-    w.index = index++;
-    w.pid = 100 + w.index;
+    w.index = per_cgroup[f.cgroup]++;
+    w.pid = 100 + static_cast<int>(tel.workers.size());
     w.work = "spin";
     w.wall_ns = 2'000'000'000;
     w.off_cpu_ns = static_cast<std::uint64_t>(f.off_cpu_pct / 100 * 2e9);

@@ -164,8 +164,9 @@ TEST_F(ReevalTest, ARecordOfAnotherFormatVersionIsRefusedNamingBoth) {
   dir_.write("runs/20261201-101010-1/t/result.json",
              nlohmann::json{{"name", "ktstr/t"}, {"verdict", "PASS"}, {"record", rec}}.dump());
   EXPECT_EQ(reeval({spec_}), kExitUsage);
-  EXPECT_THAT(err_, HasSubstr(run_ + "/t/result.json: run record format version 0, this ktstr-run "
-                                     "reads version 1"));
+  EXPECT_THAT(err_,
+              HasSubstr(run_ + "/t/result.json: this record is format 0; this ktstr-run reads "
+                               "format 1: re-run the test"));
 }
 
 TEST_F(ReevalTest, ATestWhoseSpecIsGoneIsAnErrorNotAPass) {
