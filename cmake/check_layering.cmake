@@ -30,7 +30,7 @@ function(ktstr_check_layering target)
   foreach(forbidden ${ARGN})
     if(forbidden IN_LIST links)
       message(FATAL_ERROR
-        "layering: ${target} links ${forbidden} (through: ${links}); evaluation must not "
+        "layering: ${target} links ${forbidden} (its links, recursively: ${links}); evaluation must not "
         "depend on ${forbidden}: move the code it needs into ktstr_protocol or ktstr_eval")
     endif()
   endforeach()

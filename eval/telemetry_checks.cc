@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 
@@ -28,8 +29,16 @@ struct Group {
   std::vector<const W*> workers;
 };
 
+/// A threshold as short as it reads in a spec: 25, 0.3, 1e+15.
+std::string number_text(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.size() <= 12) return s;
+  std::string g = fmt::format("{:.6g}", v);
+  return std::strtod(g.c_str(), nullptr) == v ? g : s;
+}
+
 std::string setting(const char* key, const Threshold<double>& t) {
-  return fmt::format("{} = {} ({})", key, *t.value, t.origin);
+  return fmt::format("{} = {} ({})", key, number_text(*t.value), t.origin);
 }
 
 std::string setting(const char* key, const Threshold<bool>& t) {

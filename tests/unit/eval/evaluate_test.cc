@@ -16,6 +16,14 @@ RunRecord done_with(const std::string& verdict, std::vector<std::string> details
   return r;
 }
 
+/// A completed run that reported a topology (not compared: check_topology off).
+RunRecord reported(RunRecord r) {
+  r.check_topology = false;
+  r.booted = {{"topology",
+               {{"cpus", 1}, {"llc_groups", {{0}}}, {"smt_groups", {{0}}}, {"numa_nodes", {{0}}}}}};
+  return r;
+}
+
 Verdict judge(RunRecord r, const TopologySpec& declared, bool expect_err) {
   r.declared = declared;
   r.expect_err = expect_err;
@@ -74,6 +82,59 @@ TEST(Verdict, AHugeSchedulerErrorLineDoesNotCrashTheMatcher) {
   EXPECT_EQ(v.reasons[1], "the scheduler's error matches the expectation");
   o.expect_scx_bpf_error_matches = "no such text";
   EXPECT_EQ(judge(o, TopologySpec{1, 1, 1, 1}, true).kind, Verdict::Kind::kFail);
+}
+
+TEST(Verdict, ExpectErrInvertsTheOutcomeButNotASkip) {
+  Verdict v = judge(reported(done_with("pass", {})), TopologySpec{1, 1, 1, 1}, true);
+  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+  EXPECT_EQ(v.reasons, std::vector<std::string>{"expect_err is set but the run succeeded"});
+  v = judge(done_with("fail", {"boom"}), TopologySpec{1, 1, 1, 1}, true);
+  EXPECT_EQ(v.kind, Verdict::Kind::kPass);
+  EXPECT_EQ(v.reasons.front(), "failed as expected (expect_err)");
+  EXPECT_EQ(judge(done_with("skip", {}), TopologySpec{1, 1, 1, 1}, true).kind,
+            Verdict::Kind::kSkip);
+}
+
+TEST(Verdict, AnInterruptedRunIsNeitherInvertedNorBudgeted) {
+  RunRecord r;
+  r.exit_reason = "interrupted";
+  r.exit_detail = "SIGINT";
+  r.expect_err = true;
+  r.teardown_ms = 1e6;
+  Checks c;
+  c.cleanup_budget_ms = {1.0, "t.toml:2"};
+  Verdict v = evaluate(r, c);
+  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+  EXPECT_EQ(v.reasons, std::vector<std::string>{"interrupted: SIGINT"});
+}
+
+TEST(Verdict, ATeardownOverTheBudgetFailsNamingWhereTheBudgetWasSet) {
+  RunRecord r = done_with("pass", {});
+  r.check_topology = false;
+  r.booted = {{"topology",
+               {{"cpus", 1}, {"llc_groups", {{0}}}, {"smt_groups", {{0}}}, {"numa_nodes", {{0}}}}}};
+  r.teardown_ms = 812.4;
+  Checks c;
+  ASSERT_EQ(evaluate(r, c).kind, Verdict::Kind::kPass);
+  c.cleanup_budget_ms = {500.0, "t.toml:4"};
+  Verdict v = evaluate(r, c);
+  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+  EXPECT_EQ(v.reasons,
+            std::vector<std::string>{"cleanup_budget_ms: host-side VM teardown took 812.4 ms > "
+                                     "cleanup_budget_ms = 500 (t.toml:4)"});
+  c.cleanup_budget_ms = {812.4, "t.toml:4"};
+  EXPECT_EQ(evaluate(r, c).kind, Verdict::Kind::kPass);  // at the budget is within it
+}
+
+TEST(Verdict, APassKeepsTheScenarioDetails) {
+  RunRecord r = done_with("pass", {"plugin: 3 rounds\nall fine"});
+  r.check_topology = false;
+  r.booted = {{"topology",
+               {{"cpus", 1}, {"llc_groups", {{0}}}, {"smt_groups", {{0}}}, {"numa_nodes", {{0}}}}}};
+  Verdict v = evaluate(r, Checks{});
+  EXPECT_EQ(v.kind, Verdict::Kind::kPass);
+  EXPECT_TRUE(v.reasons.empty());
+  EXPECT_EQ(v.details, std::vector<std::string>{"| plugin: 3 rounds\n| all fine"});
 }
 
 }  // namespace

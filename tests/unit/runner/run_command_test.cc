@@ -33,6 +33,7 @@ class FakeLauncher : public VmLauncher {
   int throw_on_launch = 0;   ///< 1-based launch that throws (0: none)
   std::vector<VmConfig> launched;
   std::vector<std::string> initrds;  ///< each launch's initrd bytes (the runner deletes it)
+  nlohmann::json telemetry;          ///< the result's data.telemetry, when not null
 
   VmOutcome launch(const VmConfig& config, const QemuCommand&, const VmTimeouts&) override {
     launched.push_back(config);
@@ -66,6 +67,7 @@ class FakeLauncher : public VmLauncher {
     }
     o.booted = {{"type", "booted"}, {"topology", seen}};
     o.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
+    if (!telemetry.is_null()) o.result["data"]["telemetry"] = telemetry;
     return o;
   }
 };
@@ -375,6 +377,94 @@ TEST_F(RunCommandTest, ATeardownWithinTheCleanupBudgetPasses) {
   ScriptedLauncher fake;
   fake.teardown_ms = 120;
   EXPECT_EQ(run_tests(options(spec_with("cleanup_budget_ms = 500")), fake), kExitOk);
+}
+
+/// Two workers of cg_0; worker 1 was off its CPU `off_pct` % of the time.
+nlohmann::json two_workers(int off_pct) {
+  nlohmann::json t = {{"version", 1}, {"workers", nlohmann::json::array()}};
+  for (int i = 0; i < 2; ++i)
+    t["workers"].push_back({{"cgroup", "cg_0"},
+                            {"index", i},
+                            {"work", "spin"},
+                            {"work_units", 1000},
+                            {"iterations", 10},
+                            {"wall_ns", 1'000'000'000},
+                            {"cpu_ns", 1'000'000'000 - (i ? off_pct : 0) * 10'000'000},
+                            {"off_cpu_ns", (i ? off_pct : 0) * 10'000'000},
+                            {"cpus_used", {i}},
+                            {"completed", true}});
+  return t;
+}
+
+TEST_F(RunCommandTest, TheChecksJudgeTheTelemetryAndTheRecordIsStored) {
+  FakeLauncher fake;
+  fake.details = {};
+  fake.telemetry = two_workers(40);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitTestFailed);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, ::testing::HasSubstr(
+                       "    max_spread_pct: cgroup 'cg_0': spread 40.0% (worker 1 off-CPU 40.0%, "
+                       "worker 0 0.0%) > max_spread_pct = 15 (built-in)\n"));
+  std::vector<nlohmann::json> rj = results();
+  ASSERT_EQ(rj.size(), 1u);
+  EXPECT_EQ(rj[0]["verdict"], "FAIL");
+  EXPECT_EQ(rj[0]["record"]["version"], 1);
+  EXPECT_EQ(rj[0]["record"]["name"], "ktstr/a");
+  EXPECT_EQ(rj[0]["record"]["result"]["data"]["telemetry"], fake.telemetry);
+  EXPECT_TRUE(rj[0].contains("outcome"));  // the rest of the sidecar stays
+}
+
+TEST_F(RunCommandTest, ASetThresholdNamesTheSet) {
+  FakeLauncher fake;
+  fake.details = {};
+  fake.telemetry = two_workers(10);
+  RunOptions o = options(kSpec);
+  EXPECT_EQ(run_tests(o, fake), kExitOk);  // 10 % is within the built-in 15
+  o.specs.sets = {"max_spread_pct=5"};
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(o, fake), kExitTestFailed);
+  EXPECT_THAT(::testing::internal::GetCapturedStdout(),
+              ::testing::HasSubstr("> max_spread_pct = 5 (--set max_spread_pct=5)\n"));
+}
+
+TEST_F(RunCommandTest, AnInconclusiveVerdictFailsTheRunUnlessAllowed) {
+  FakeLauncher fake;
+  fake.details = {};
+  fake.telemetry = two_workers(0);
+  fake.telemetry["workers"][1]["cpu_ns"] = 0;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(spec_with("checks = { min_work_rate = 10 }")), fake),
+            kExitTestFailed);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, ::testing::HasSubstr("INCONCLUSIVE ktstr/a "));
+  EXPECT_THAT(out, ::testing::HasSubstr("    min_work_rate: cgroup 'cg_0': worker 1 has cpu_ns = "
+                                        "0, so its rate is undefined (min_work_rate = 10 ("));
+  EXPECT_THAT(out, ::testing::HasSubstr("0 passed, 1 failed, 0 skipped"));
+  EXPECT_EQ(run_tests(options(spec_with("checks = { min_work_rate = 10 }\n"
+                                        "allow_inconclusive = true")),
+                      fake),
+            kExitOk);
+}
+
+TEST_F(RunCommandTest, VerboseShowsAPasssNotesAndDetails) {
+  FakeLauncher fake;
+  fake.details = {"plugin: all rounds done"};
+  fake.telemetry = two_workers(0);
+  fake.telemetry["workers"].erase(1);  // one worker: no spread to compute
+  RunOptions o = options(kSpec);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(o, fake), kExitOk);
+  std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("note:")));
+  o.verbose = true;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(o, fake), kExitOk);
+  out = ::testing::internal::GetCapturedStdout();
+  EXPECT_THAT(out, ::testing::HasSubstr(
+                       "    note: max_spread_pct: cgroup 'cg_0': 1 worker, no spread to compute "
+                       "(needs 2)\n"));
+  EXPECT_THAT(out, ::testing::HasSubstr("    detail:\n    | plugin: all rounds done\n"));
 }
 
 TEST_F(RunCommandTest, AMissingIncludeFileIsRefusedBeforeBooting) {
