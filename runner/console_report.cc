@@ -87,10 +87,10 @@ void print_verdict(std::ostream& out, const std::string& name, const Verdict& v,
   }
   if (style.verbose) {
     for (const std::string& note : v.notes) append_indented(text, "note: " + note, "    ");
-    if (!v.details.empty()) {
-      text += "    details:\n";
-      for (const std::string& d : v.details) append_indented(text, quote_guest_block(d), "    ");
-    }
+    // Details are quoted blocks already (eval/evaluate.cc); a scenario that
+    // did not pass has them among its reasons.
+    if (passed)
+      for (const std::string& d : v.details) append_indented(text, "detail:\n" + d, "    ");
   }
   out << text;
   out.flush();

@@ -32,7 +32,7 @@ struct VerdictStyle {
 /// Prints the verdict line ("KIND NAME SECSs", plus the change mark), then
 /// for a verdict that did not pass, or with `verbose`: the reasons, the
 /// per-cgroup table (format_cgroup_table) when there is telemetry, and with
-/// `verbose` the notes and the detail lines under "details:".
+/// `verbose` the notes ("note: ...") and a PASS's detail blocks ("detail:").
 void print_verdict(std::ostream& out, const std::string& name, const Verdict& v, double secs,
                    const VerdictStyle& style);
 
