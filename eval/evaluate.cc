@@ -104,8 +104,8 @@ void judge_telemetry(Verdict& v, const RunRecord& r, const Checks& checks) {
   const json* raw = data_field(r, "telemetry");
   if (!raw) {
     v.notes.push_back(
-        "no worker telemetry in the result (the scenario started no workers): "
-        "only the checks that need none were evaluated");
+        "no worker telemetry in the result (data.telemetry): the checks over workers were not "
+        "evaluated");
     return;
   }
   ScenarioTelemetry t;

@@ -26,7 +26,7 @@ struct CgroupRow {
 
 /// PASS, FAIL, SKIP or INCONCLUSIVE with the reasons a user reads. Each
 /// reason is a runner-written sentence; guest text in it is quoted
-/// (runner/guest_text.h rules).
+/// (eval/guest_text.h rules).
 struct Verdict {
   enum class Kind { kPass, kFail, kSkip, kInconclusive };
   Kind kind = Kind::kFail;

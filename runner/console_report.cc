@@ -6,7 +6,7 @@
 #include <array>
 #include <string_view>
 
-#include "runner/guest_text.h"
+#include "eval/guest_text.h"
 
 namespace ktstr {
 

@@ -2,7 +2,7 @@
 // writes, then its reasons, indented; under a FAIL (and, with -v, any
 // verdict) the per-cgroup table of the telemetry, and with -v the notes and
 // the scenario's detail lines. Reasons may quote guest text
-// (runner/guest_text.h); each of their lines is escaped again here, so no
+// (eval/guest_text.h); each of their lines is escaped again here, so no
 // reason can start a line of its own or reach the terminal with a control
 // character in it. Table cells and details are guest text: escaped, and the
 // details quoted as a "| " block.
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/verdict.h"
+#include "eval/evaluate.h"
 
 namespace ktstr {
 

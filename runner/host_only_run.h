@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "eval/evaluate.h"
 #include "guest/protocol/test_spec.h"
 #include "runner/test_resolver.h"
-#include "runner/verdict.h"
 #include "vmm/qemu_process.h"
 #include "vmm/vm_outcome.h"
 #include "vmm/vm_supervisor.h"

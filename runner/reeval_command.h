@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runner/verdict.h"
+#include "eval/evaluate.h"
 
 namespace ktstr {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "eval/evaluate.h"
 #include "runner/test_resolver.h"
-#include "runner/verdict.h"
 
 namespace ktstr {
 

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "runner/guest_text.h"
+#include "eval/guest_text.h"
 
 namespace ktstr {
 namespace {

@@ -1,4 +1,4 @@
-#include "runner/guest_text.h"
+#include "eval/guest_text.h"
 
 #include <gtest/gtest.h>
 
