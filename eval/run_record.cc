@@ -63,7 +63,10 @@ constexpr std::string_view kKeys[] = {"version",
                                       "teardown_ms",
                                       "expect_err",
                                       "expect_scx_bpf_error_contains",
-                                      "expect_scx_bpf_error_matches"};
+                                      "expect_scx_bpf_error_matches",
+                                      "test",
+                                      "spec_file",
+                                      "spec_paths"};
 
 }  // namespace
 
@@ -87,7 +90,10 @@ void to_json(json& j, const RunRecord& r) {
        {"teardown_ms", r.teardown_ms ? json(*r.teardown_ms) : json(nullptr)},
        {"expect_err", r.expect_err},
        {"expect_scx_bpf_error_contains", r.expect_scx_bpf_error_contains},
-       {"expect_scx_bpf_error_matches", r.expect_scx_bpf_error_matches}};
+       {"expect_scx_bpf_error_matches", r.expect_scx_bpf_error_matches},
+       {"test", r.test},
+       {"spec_file", r.spec_file},
+       {"spec_paths", r.spec_paths}};
 }
 
 void from_json(const json& j, RunRecord& r) {
@@ -131,6 +137,16 @@ void from_json(const json& j, RunRecord& r) {
   out.expect_err = bool_field(j, "expect_err");
   out.expect_scx_bpf_error_contains = string_field(j, "expect_scx_bpf_error_contains");
   out.expect_scx_bpf_error_matches = string_field(j, "expect_scx_bpf_error_matches");
+  out.test = string_field(j, "test");
+  out.spec_file = string_field(j, "spec_file");
+  const json& paths = field(j, "spec_paths");
+  if (!paths.is_array())
+    throw json::type_error::create(302, "run record: 'spec_paths' must be an array", &j);
+  for (const auto& p : paths) {
+    if (!p.is_string())
+      throw json::type_error::create(302, "run record: 'spec_paths' must hold strings", &j);
+    out.spec_paths.push_back(p.get<std::string>());
+  }
   r = std::move(out);
 }
 

@@ -51,6 +51,10 @@ struct RunRecord {
   bool expect_err = false;
   std::string expect_scx_bpf_error_contains;
   std::string expect_scx_bpf_error_matches;
+  // Where the test came from, for `ktstr-run reeval` to find its current spec.
+  std::string test;                     ///< the spec's test name ("two_cgroups"), no prefix
+  std::string spec_file;                ///< absolute path of the file declaring the test
+  std::vector<std::string> spec_paths;  ///< the run's PATH arguments, absolute
 
   bool completed() const { return exit_reason == "done"; }
   bool interrupted() const { return exit_reason == "interrupted"; }

@@ -325,9 +325,13 @@ HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, con
       .timeouts = VmTimeouts::for_test(spec.duration_s, t.value_or<double>("timeout_s", 0))};
   VmOutcome outcome = run_on_host(run);
   r.interrupted = outcome.reason == VmExitReason::kInterrupted;
-  const RunRecord record = build_run_record(
-      outcome, spec,
-      {.name = t.full_name, .kernel = "host", .accel = "host", .check_topology = false});
+  const RunRecord record = build_run_record(outcome, spec,
+                                            {.name = t.full_name,
+                                             .kernel = "host",
+                                             .accel = "host",
+                                             .check_topology = false,
+                                             .test = t.name,
+                                             .spec_file = t.entity ? t.entity->pos.file : ""});
   r.verdict = evaluate(record, checks_from_spec(t));
   std::error_code ec;
   if (fs::exists(run.cgroup, ec)) {  // processes survived SIGKILL: never a pass

@@ -10,6 +10,7 @@
 #include "runner/exit_codes.h"
 #include "runner/kernel_command.h"
 #include "runner/plugins_command.h"
+#include "runner/reeval_command.h"
 #include "runner/run_command.h"
 #include "runner/spec_commands.h"
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   ktstr::add_plugins_command(app, exit_code);
   ktstr::add_kernel_command(app, exit_code);
   ktstr::add_run_command(app, exit_code);
+  ktstr::add_reeval_command(app, exit_code);
   // `ktstr-run [OPTIONS] PATH...` means `ktstr-run run [OPTIONS] PATH...`.
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool help =

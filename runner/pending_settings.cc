@@ -15,6 +15,14 @@ void refuse(const ResolvedTest& t, Diagnostics& diags, const std::string& key,
 
 }  // namespace
 
+bool is_monitor_check(std::string_view key) {
+  if (!key.starts_with("checks.")) return false;
+  key.remove_prefix(7);
+  for (const char* name : kMonitorCheckKeys)
+    if (key == name) return true;
+  return false;
+}
+
 void check_pending_settings(const ResolvedTest& t, Diagnostics& diags) {
   if (const int n = t.value_or<int>("num_snapshots", 0); n > 0)
     refuse(t, diags, "num_snapshots",
@@ -25,6 +33,20 @@ void check_pending_settings(const ResolvedTest& t, Diagnostics& diags) {
            "auto_repro = true is not supported yet, comes with failure dumps (a crashed "
            "scheduler is not rerun today)",
            "remove auto_repro (or set it to false)");
+  // The monitor's keys: refused whoever sets them (even to their built-in
+  // value), since a threshold nothing reads would let a test pass untested.
+  for (const char* name : kMonitorCheckKeys) {
+    const std::string key = std::string("checks.") + name;
+    const Setting* s = t.get(key);
+    if (!s || s->origin.layer == Origin::Layer::kBuiltin) continue;
+    const std::string by = s->origin.layer == Origin::Layer::kCommandLine
+                               ? " (set by " + s->origin.describe() + ")"
+                               : "";
+    refuse(t, diags, key,
+           fmt::format("[checks] {} is not evaluated yet, comes with the host-side monitor{}", name,
+                       by),
+           fmt::format("remove {} from [checks]", name));
+  }
   if (const Setting* tm = t.get("temporal"); tm && tm->value.is_array() && !tm->value.empty())
     refuse(t, diags, "temporal",
            "[[temporal]] assertions are not supported yet, come with BPF-map snapshots (nothing "

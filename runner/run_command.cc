@@ -50,17 +50,6 @@ fs::path find_agent() {
   return {};
 }
 
-// What the console shows of a verdict: its reasons; with -v also the notes
-// (checks that could not be evaluated) and the scenario's details.
-std::vector<std::string> shown_reasons(const Verdict& v, bool verbose) {
-  std::vector<std::string> lines = v.reasons;
-  if (!verbose) return lines;
-  for (const auto& n : v.notes) lines.push_back("note: " + n);
-  if (v.kind == Verdict::Kind::kPass)
-    for (const auto& d : v.details) lines.push_back("detail:\n" + d);
-  return lines;
-}
-
 GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
   GuestTestSpec g;
   g.name = t.full_name;
@@ -262,14 +251,28 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
       if (VmRegistry::instance().interrupted()) break;
       std::string name = t->full_name;
       if (kernels.kernels.size() > 1) name += "/" + kernel_names[ki];
-      auto report = [&](Verdict::Kind kind, double secs, std::vector<std::string> reasons) {
-        if (!replica_verdicts.fold(job, kind, secs, reasons)) return;  // more replicas to come
-        print_test_verdict(std::cout, name, kind, secs, reasons,
-                           kind != Verdict::Kind::kPass || options.verbose);
+      // A judged verdict prints with its table (and, with -v, notes and
+      // details); replicas fold into one verdict whose reasons name them.
+      // (`reeval` prints each replica's own table.)
+      auto report_verdict = [&](Verdict v, double secs) {
+        if (!replica_verdicts.fold(job, v.kind, secs, v.reasons)) return;  // more to come
+        if (job.replicas > 1) {
+          v.table.clear();
+          v.details.clear();
+          v.notes.clear();
+        }
+        print_verdict(std::cout, name, v, secs, {.verbose = options.verbose});
+        const Verdict::Kind kind = v.kind;
         // INCONCLUSIVE fails unless allow_inconclusive (evaluate() made it a PASS then).
         if (kind == Verdict::Kind::kFail || kind == Verdict::Kind::kInconclusive) ++failed;
         if (kind == Verdict::Kind::kPass) ++passed;
         if (kind == Verdict::Kind::kSkip) ++skipped;
+      };
+      auto report = [&](Verdict::Kind kind, double secs, std::vector<std::string> reasons) {
+        Verdict v;
+        v.kind = kind;
+        v.reasons = std::move(reasons);
+        report_verdict(std::move(v), secs);
       };
       // One test's exception (from any step below) is that test's FAIL, not the run's end.
       try {
@@ -296,7 +299,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         if (host_only) {
           HostOnlyResult r = run_host_only_test(*t, gspec, agent, dir);
           if (r.interrupted) break;
-          report(r.verdict.kind, r.seconds, shown_reasons(r.verdict, options.verbose));
+          report_verdict(r.verdict, r.seconds);
           continue;
         }
         std::vector<InitramfsEntry> entries;
@@ -361,9 +364,13 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         VmTimeouts timeouts =
             VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
         VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
-        const RunRecord record = build_run_record(
-            outcome, gspec,
-            {.name = name, .kernel = kernel.label, .accel = std::string(accel_name(accel.accel))});
+        const RunRecord record = build_run_record(outcome, gspec,
+                                                  {.name = name,
+                                                   .kernel = kernel.label,
+                                                   .accel = std::string(accel_name(accel.accel)),
+                                                   .test = t->name,
+                                                   .spec_file = t->entity->pos.file,
+                                                   .spec_paths = options.specs.paths});
         Verdict v = evaluate(record, checks_from_spec(*t));
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -387,7 +394,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         std::error_code ec;
         fs::remove(vm.initrd, ec);  // large and reproducible
         if (outcome.reason == VmExitReason::kInterrupted) break;
-        report(v.kind, secs, shown_reasons(v, options.verbose));
+        report_verdict(v, secs);
       } catch (const std::exception& e) {
         report(Verdict::Kind::kFail, 0, {std::string("internal error: ") + e.what()});
       }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "eval/run_record.h"
 #include "guest/protocol/test_spec.h"
@@ -16,6 +17,10 @@ struct RunContext {
   std::string kernel;          ///< kernel label, "host" for host_only
   std::string accel;           ///< "kvm" | "tcg" | "host"
   bool check_topology = true;  ///< false for host_only (the topology is the host's)
+  // Where the test came from, so `reeval` finds its current spec.
+  std::string test;                     ///< the spec's test name
+  std::string spec_file;                ///< the file declaring it (made absolute)
+  std::vector<std::string> spec_paths;  ///< the run's PATH arguments; empty = spec_file
 };
 
 /// The record of `outcome`, the run of `spec`.

@@ -6,6 +6,7 @@
 
 #include "runner/edit_distance.h"
 #include "runner/exit_codes.h"
+#include "runner/pending_settings.h"
 
 namespace ktstr {
 
@@ -100,6 +101,10 @@ int run_explain(const SpecOptions& options, const std::string& test, bool json, 
                      {"source", s.origin.describe()},
                      {"file", s.origin.pos.file},
                      {"line", s.origin.pos.line}};
+      if (is_monitor_check(k)) {
+        settings[k]["evaluated"] = false;
+        settings[k]["note"] = kNotEvaluatedYet;
+      }
     }
     out << nlohmann::json{{"name", found->full_name},
                           {"file", found->entity->pos.file},
@@ -116,7 +121,8 @@ int run_explain(const SpecOptions& options, const std::string& test, bool json, 
     vw = std::max(vw, std::min<size_t>(s.value.dump().size(), 40));
   }
   for (const auto& [k, s] : found->settings) {
-    out << fmt::format("  {:<{}}  {:<{}}  {}\n", k, kw, s.value.dump(), vw, s.origin.describe());
+    out << fmt::format("  {:<{}}  {:<{}}  {}{}\n", k, kw, s.value.dump(), vw, s.origin.describe(),
+                       is_monitor_check(k) ? fmt::format("  [{}]", kNotEvaluatedYet) : "");
   }
   return kExitOk;
 }

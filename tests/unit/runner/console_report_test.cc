@@ -38,3 +38,78 @@ TEST(ConsoleReport, NoReasonStartsALineOrCarriesAControlCharacter) {
 
 }  // namespace
 }  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+Verdict failed_with_table() {
+  Verdict v;
+  v.kind = Verdict::Kind::kFail;
+  v.reasons = {"max_gap_ms: cgroup 'cg_0': worker 1's longest gap 812.0 ms > max_gap_ms = 500"};
+  v.table = {{"cg_0", 2, "0-1", 31.25, 812.0, 14, 123456, 120.5},
+             {"long_cgroup_name", 1, "", -1, 50.0, 0, 7, -1}};
+  v.details = {"| plugin said hi"};
+  v.notes = {"max_spread_pct: cgroup 'long_cgroup_name': 1 worker, no spread to compute"};
+  return v;
+}
+
+std::string shown(const Verdict& v, bool verbose, const std::string& change = "") {
+  std::ostringstream out;
+  print_verdict(out, "ktstr/t", v, 2.5, {.verbose = verbose, .change = change});
+  return out.str();
+}
+
+TEST(CgroupTable, AlignedColumnsWithADashWhereNothingWasMeasured) {
+  EXPECT_EQ(
+      format_cgroup_table(failed_with_table().table),
+      "    cgroup            workers  cpus  spread  worst gap  migrations  iterations  p99 wake\n"
+      "    cg_0                    2  0-1    31.2%    812.0ms          14      123456   120.5us\n"
+      "    long_cgroup_name        1  -          -     50.0ms           0           7         -\n");
+  EXPECT_EQ(format_cgroup_table({}), "");
+}
+
+TEST(CgroupTable, GuestNamesAreEscapedAndCannotBreakTheTable) {
+  const std::string t = format_cgroup_table({{"cg\n\x1b[31mPASS ktstr/x", 1, "0", 1, 1, 0, 0, -1}});
+  EXPECT_NE(t.find("cg\\n\\x1b[31mPASS ktstr/x"), std::string::npos) << t;
+  std::istringstream lines(t);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(line.starts_with("    ")) << line;
+    ++n;
+  }
+  EXPECT_EQ(n, 2);
+}
+
+TEST(PrintVerdict, AFailShowsItsReasonsThenTheTable) {
+  EXPECT_EQ(shown(failed_with_table(), false),
+            "FAIL ktstr/t 2.5s\n"
+            "    max_gap_ms: cgroup 'cg_0': worker 1's longest gap 812.0 ms > max_gap_ms = 500\n" +
+                format_cgroup_table(failed_with_table().table));
+}
+
+TEST(PrintVerdict, APassIsOneLineUnlessVerbose) {
+  Verdict v = failed_with_table();
+  v.kind = Verdict::Kind::kPass;
+  v.reasons.clear();
+  EXPECT_EQ(shown(v, false), "PASS ktstr/t 2.5s\n");
+  EXPECT_EQ(shown(v, true), "PASS ktstr/t 2.5s\n" + format_cgroup_table(v.table) +
+                                "    note: max_spread_pct: cgroup 'long_cgroup_name': 1 worker, "
+                                "no spread to compute\n"
+                                "    detail:\n"
+                                "    | plugin said hi\n");
+}
+
+TEST(PrintVerdict, AFailsDetailsAreNotRepeatedUnderVerbose) {
+  // A failing scenario's details are among its reasons already (evaluate()).
+  EXPECT_EQ(shown(failed_with_table(), true).find("detail:"), std::string::npos);
+}
+
+TEST(PrintVerdict, TheChangeMarkFollowsTheTime) {
+  Verdict v;
+  v.kind = Verdict::Kind::kPass;
+  EXPECT_EQ(shown(v, false, "FAIL → PASS"), "PASS ktstr/t 2.5s  (FAIL → PASS)\n");
+}
+
+}  // namespace
+}  // namespace ktstr

@@ -45,15 +45,65 @@ TEST(PendingSettings, AutoReproTrueIsRefused) {
               HasSubstr("auto_repro = true is not supported yet, comes with failure dumps"));
 }
 
-TEST(PendingSettings, AllowInconclusiveTrueIsAccepted) {  // evaluate() honours it
+// Evaluation honours allow_inconclusive (eval/evaluate.cc): it is accepted.
+TEST(PendingSettings, AllowInconclusiveTrueIsAccepted) {
   SpecTestDir dir;
   auto s = load_test(dir, "allow_inconclusive = true");
   EXPECT_TRUE(s.ok()) << (s.diags.empty() ? "" : s.diags.all()[0].message);
 }
 
+// Each monitor key is refused at its own line and column (the key's), naming it.
+TEST(PendingSettings, EveryMonitorCheckKeyIsRefusedAtItsPosition) {
+  const std::pair<const char*, const char*> keys[] = {
+      {"max_imbalance_ratio", "4.0"}, {"max_local_dsq_depth", "50"},
+      {"fail_on_stall", "true"},      {"sustained_samples", "5"},
+      {"max_fallback_rate", "200.0"}, {"max_keep_last_rate", "1.0"}};
+  for (const auto& [key, value] : keys) {
+    SpecTestDir dir;
+    auto s =
+        load_test(dir, std::string("[test.a.checks]\nmax_gap_ms = 100\n  ") + key + " = " + value);
+    EXPECT_EQ(only_message(s), std::string("test 'a': [checks] ") + key +
+                                   " is not evaluated yet, comes with the host-side monitor")
+        << key;
+    if (s.diags.empty()) continue;
+    EXPECT_EQ(s.diags.all()[0].pos.line, 4) << key;
+    EXPECT_EQ(s.diags.all()[0].pos.col, 3) << key;  // the key, indented by two
+  }
+}
+
+// The built-in fail_on_stall and sustained_samples are not the user's doing.
+TEST(PendingSettings, MonitorBuiltInDefaultsAreNotRefused) {
+  SpecTestDir dir;
+  auto s = load_test(dir, "");
+  ASSERT_TRUE(s.ok()) << s.diags.all()[0].message;
+  ASSERT_NE(s.tests.at(0).get("checks.fail_on_stall"), nullptr);
+  EXPECT_EQ(s.tests.at(0).get("checks.sustained_samples")->value, 5);
+}
+
+TEST(PendingSettings, AMonitorKeyFromTheProjectFileIsRefusedThere) {
+  SpecTestDir dir;
+  dir.write("ktstr.toml", "[defaults.checks]\nfail_on_stall = false\n");
+  auto s = load_test(dir, "");
+  EXPECT_THAT(only_message(s), HasSubstr("[checks] fail_on_stall is not evaluated yet"));
+  EXPECT_THAT(s.diags.all()[0].pos.file, ::testing::EndsWith("ktstr.toml"));
+  EXPECT_EQ(s.diags.all()[0].pos.line, 2);
+}
+
+TEST(PendingSettings, AMonitorKeyFromSetIsRefusedNamingTheSet) {
+  SpecTestDir dir;
+  dir.write("t.toml", "[test.a]\n[[test.a.cgroup]]\nname = \"cg_0\"\n");
+  SpecOptions o;
+  o.paths = {dir.path("t.toml")};
+  o.check_plugins = false;
+  o.sets = {"max_keep_last_rate=3"};
+  EXPECT_EQ(only_message(load_and_resolve(o)),
+            "test 'a': [checks] max_keep_last_rate is not evaluated yet, comes with the "
+            "host-side monitor (set by --set max_keep_last_rate=3)");
+}
+
 TEST(PendingSettings, ValuesThatAskForTodaysBehaviourAreAccepted) {
   SpecTestDir dir;
-  auto s = load_test(dir, "num_snapshots = 0\nauto_repro = false\nallow_inconclusive = false");
+  auto s = load_test(dir, "num_snapshots = 0\nauto_repro = false");
   EXPECT_TRUE(s.ok()) << (s.diags.empty() ? "" : s.diags.all()[0].message);
 }
 

@@ -15,6 +15,7 @@
 
 #include "guest/protocol/observed_topology.h"
 #include "runner/exit_codes.h"
+#include "runner/reeval_command.h"
 #include "runner/spec_commands.h"
 #include "tests/unit/vmm/kernel_test_util.h"
 #include "vmm/kernel_cache.h"
@@ -634,6 +635,35 @@ TEST_F(RunCommandTest, SysctlBooleansReachTheGuestAsOneAndZero) {
                            "\"vm.n\": \"3\"", "\"vm.s\": \"a b\""}) {
     EXPECT_NE(initrd.find(want), std::string::npos) << want;
   }
+}
+
+}  // namespace
+}  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+// The record a run stores is the one reeval reads: edit a threshold, and the
+// stored PASS flips without another boot.
+TEST_F(RunCommandTest, AStoredRunIsJudgedAgainstTheEditedSpecByReeval) {
+  FakeLauncher fake;
+  fake.details = {};
+  fake.telemetry = two_workers(10);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitOk);
+  ::testing::internal::GetCapturedStdout();
+  const size_t launches = fake.launched.size();
+  std::ofstream(dir_ / "t.toml") << std::string(kSpec) + "[test.a.checks]\nmax_spread_pct = 5\n";
+  ReevalOptions o;
+  o.run_dir = (dir_ / "runs").string();  // above the run directory: every run in it
+  std::ostringstream out, err;
+  EXPECT_EQ(run_reeval(o, out, err), kExitTestFailed) << err.str();
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("FAIL ktstr/a "));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("s  (PASS → FAIL)\n"));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("> max_spread_pct = 5 (" +
+                                              (dir_ / "t.toml").string() + ":7)\n"));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("    cg_0          2  0-1"));
+  EXPECT_EQ(fake.launched.size(), launches);  // nothing booted
 }
 
 }  // namespace
