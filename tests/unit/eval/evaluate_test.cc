@@ -2,6 +2,7 @@
 // expect_scx_bpf_error_* and cleanup_budget_ms (the [checks] over telemetry
 // are in telemetry_checks_test.cc).
 #include "eval/evaluate.h"
+#include "guest/protocol/worker_report.h"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@ RunRecord done_with(const std::string& verdict, std::vector<std::string> details
   r.exit_reason = "done";
   r.declared = TopologySpec{1, 1, 1, 1};
   r.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
+  r.result["data"]["telemetry"] = ScenarioTelemetry{};  // every agent sends one
   return r;
 }
 

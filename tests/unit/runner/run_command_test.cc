@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "guest/protocol/observed_topology.h"
+#include "guest/protocol/worker_report.h"
 #include "runner/exit_codes.h"
 #include "runner/reeval_command.h"
 #include "runner/spec_commands.h"
@@ -69,7 +70,9 @@ class FakeLauncher : public VmLauncher {
     }
     o.booted = {{"type", "booted"}, {"topology", seen}};
     o.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
-    if (!telemetry.is_null()) o.result["data"]["telemetry"] = telemetry;
+    // Every agent sends a telemetry (an empty one when no worker ran).
+    o.result["data"]["telemetry"] =
+        telemetry.is_null() ? nlohmann::json(ScenarioTelemetry{}) : telemetry;
     return o;
   }
 };
