@@ -65,7 +65,7 @@ CASES.update({
     # threshold came from; -v prints the per-cgroup table (check_table).
     "check_fair": ("check_fair.toml", "check_fair", 0, "PASS",
                    [r"(?m)^PASS ktstr/check_fair ",
-                    r"(?m)^    cgroup +workers +CPUs +spread +worst gap +migrations +iterations"
+                    r"(?m)^    cgroup +workers +cpus +spread +worst gap +migrations +iterations"
                     r" +p99 wake$"]),
     "check_spread": ("check_spread.toml", "check_spread", 1, "FAIL",
                      [r"(?m)^    max_spread_pct: cgroup 'unequal': spread (1[5-9]|[2-9][0-9])\.[0-9]%"
@@ -284,8 +284,44 @@ def check_work_types(out, results):
     return problems
 
 
+def check_fair_reeval(out, results, args, run_dir):
+    """The stored record of a real run flips under reeval after a threshold
+    edit (--set), in under a second, with no QEMU reachable (PATH emptied):
+    reeval boots nothing. Unedited, it stays PASS with no change mark."""
+    problems = []
+    env = dict(os.environ, PATH="/nonexistent")
+    runs = [os.path.join(run_dir, d) for d in os.listdir(run_dir)
+            if os.path.isdir(os.path.join(run_dir, d))]
+    if len(runs) != 1:
+        return [f"expected one run directory in {run_dir}, found {runs}"]
+    spec = os.path.join(args.specs, "check_fair.toml")
+    same = subprocess.run([args.runner, "reeval", runs[0], spec], capture_output=True, text=True,
+                          env=env, timeout=60)
+    if same.returncode != 0 or not re.search(r"(?m)^PASS ktstr/check_fair ", same.stdout) \
+            or "\u2192" in same.stdout:
+        problems.append(f"unedited reeval: exit {same.returncode}, expected 0 and an unchanged "
+                        f"PASS:\n{same.stdout}{same.stderr}")
+    start = time.monotonic()
+    flip = subprocess.run([args.runner, "reeval", runs[0], spec, "--set", "min_work_rate=1e15"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    secs = time.monotonic() - start
+    log(f"reeval with --set min_work_rate=1e15: exit {flip.returncode} in {secs:.3f} s")
+    if flip.returncode != 1:
+        problems.append(f"reeval --set min_work_rate=1e15 exited {flip.returncode}, expected 1")
+    if not re.search(r"(?m)^FAIL ktstr/check_fair .*\(PASS \u2192 FAIL\)", flip.stdout):
+        problems.append(f"reeval did not mark the flip 'PASS \u2192 FAIL':\n{flip.stdout}")
+    if not re.search(r"(?m)^    min_work_rate: cgroup 'cg_0': worker [01] did [0-9.e+]+ work units"
+                     r" per CPU-second .* < min_work_rate = 1e\+15 \(--set min_work_rate=1e15\)$",
+                     flip.stdout):
+        problems.append(f"reeval's reason does not name min_work_rate and --set:\n{flip.stdout}")
+    if secs >= 1.0:
+        problems.append(f"reeval took {secs:.2f} s, goal under 1 s")
+    return problems
+
+
 EXTRA_CHECKS = {"guest_bytes": check_guest_bytes, "guest_forge": check_guest_forge,
                 "work_types": check_work_types}
+RUN_DIR_CHECKS = {"check_fair": check_fair_reeval}
 
 
 def run_verdict_case(args, case, kernel, run_dir):
@@ -299,6 +335,8 @@ def run_verdict_case(args, case, kernel, run_dir):
                    if f == "result.json"]
         if case in EXTRA_CHECKS:
             problems += EXTRA_CHECKS[case](out, results)
+        if case in RUN_DIR_CHECKS and not problems:
+            problems += RUN_DIR_CHECKS[case](out, results, args, run_dir)
         if not results:
             problems.append(f"no result.json under {run_dir}")
         else:

@@ -127,6 +127,16 @@ def check_simple(out, run_dir):
     want = {"applied": True, "requested_s": 4, "scheduler_s": 30, "moved_check_in": True}
     if any(w.get(k) != v for k, v in want.items()):
         problems.append(f"watchdog {w}: expected {want}")
+    # The PASS is a judged one: every worker did work under scx_simple, and
+    # -v printed the per-cgroup table the checks were computed from.
+    record = results(run_dir)[0].get("record") or {}
+    workers = ((((record.get("result") or {}).get("data") or {}).get("telemetry") or {})
+               .get("workers") or [])
+    if len(workers) != 2 or any(not w.get("work_units") for w in workers):
+        problems.append(f"expected 2 workers with work in the record's telemetry, got "
+                        f"{[(w.get('cgroup'), w.get('work_units')) for w in workers]}")
+    if not re.search(r"(?m)^    cg_0 +2 +0-1 +[0-9.]+% +[0-9.]+ms ", out):
+        problems.append("no per-cgroup table row for cg_0 (2 workers on CPUs 0-1) under -v")
     # Our kernel has no jump labels: one host thread per vCPU (docs/vm.md).
     threads = results(run_dir)[0].get("tcg_threads")
     if threads not in (None, "multi"):
