@@ -48,12 +48,46 @@ def stall_spec(name, watchdog, dur):
             + YIELD.format(dur=dur, name=name))
 QMAP_ERR = '[scheduler.s]\nbinary = "scx_qmap"\nargs = ["-e", "20"]\n'
 
+# The PASS control of the checks (tests/e2e/specs/check_fair.toml) under a
+# sched_ext scheduler: the built-in not_starved (zero work, spread, gap),
+# isolation and set rates, all judged on the telemetry.
+FAIR = """
+topology = "1n2l1c1t"
+duration_s = 3
+[[test.{name}.cgroup]]
+name = "cg_0"
+[[test.{name}.cgroup]]
+name = "cg_1"
+cpuset = "0-1"
+[test.{name}.checks]
+isolation = true
+min_work_rate = 1000.0
+min_iteration_rate = 1.0
+"""
+
+
+def fair_spec(sched_table, name):
+    return sched_table + f"\n[test.{name}]\nscheduler = \"s\"\n" + FAIR.format(name=name)
+
+
+# The judged table rows of a fair PASS (-v): both cgroups, 2 workers each.
+FAIR_ROWS = [r"(?m)^    cgroup +workers +cpus +spread +worst gap +migrations +iterations +p99 wake$",
+             r"(?m)^    cg_0 +2 +[0-9,-]+ +[0-9.]+% +[0-9.]+ms ",
+             r"(?m)^    cg_1 +2 +[0-9,-]+ +[0-9.]+% +[0-9.]+ms "]
+# Our own scheduler, built by scripts/build-example-scheduler.sh beside the
+# runner's build tree (@LLC_FIFO@ is replaced by its path in run_case).
+LLC_FIFO = '[scheduler.s]\nbinary = "@LLC_FIFO@"\n'
+
 # case -> (spec text, test name, kernel ("scx" | "cloud"), expected exit code,
 #          expected verdict, [regexes], {C programs to build: name -> source})
 CASES = {
     # 6 s: longer than the default 4 s watchdog that replaces scx_simple's 30 s,
     # so a lowered timeout that tripped the tick's check-in test would show.
     "simple_pass": (spec(SIMPLE, "simple_pass", dur=6), "simple_pass", "scx", 0, "PASS", [], {}),
+    "fair_simple": (fair_spec(SIMPLE, "fair_simple"), "fair_simple", "scx", 0, "PASS", FAIR_ROWS,
+                    {}),
+    "fair_llc_fifo": (fair_spec(LLC_FIFO, "fair_llc_fifo"), "fair_llc_fifo", "scx", 0, "PASS",
+                      FAIR_ROWS, {}),
     "qmap_error": (spec(QMAP_ERR, "qmap_error", dur=4), "qmap_error", "scx", 1, "FAIL",
                    [r"scx_bpf_error", r"test triggering error"], {}),
     "qmap_expect": (spec(QMAP_ERR, "qmap_expect",
@@ -219,6 +253,13 @@ def run_case(args, case, work):
     kernels_ = ["scx", "cloud"] if which == "both" else [which]
     kernel_args = [a for k in kernels_ for a in ("--kernel", pick_kernel(args.runner, k))]
     build_programs(progs, work)
+    if "@LLC_FIFO@" in text:
+        binary = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.runner))),
+                              "examples", "sched", "scx_llc_fifo")
+        if not os.path.exists(binary):
+            raise Failure(f"{binary} is missing: run scripts/build-example-scheduler.sh (the "
+                          "README setup does)")
+        text = text.replace("@LLC_FIFO@", binary)
     spec_path = os.path.join(work, f"{case}.toml")
     with open(spec_path, "w") as f:
         f.write(text)
