@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "eval/evaluate.h"
+#include "runner/boot_retry.h"
 #include "runner/checks_from_spec.h"
 #include "runner/console_report.h"
 #include "runner/exit_codes.h"
@@ -364,6 +365,13 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
         VmTimeouts timeouts =
             VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
         VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
+        // A TCG boot crash before the agent ran is QEMU's, not the test's: once more.
+        std::string boot_retry;
+        if (accel.accel == Accel::kTcg && crashed_before_agent(outcome)) {
+          boot_retry = boot_retry_note(outcome);
+          keep_attempt_logs(dir, 1);
+          outcome = launcher.launch(vm, cmd, timeouts);
+        }
         const RunRecord record = build_run_record(outcome, gspec,
                                                   {.name = name,
                                                    .kernel = kernel.label,
@@ -372,6 +380,13 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                                                    .spec_file = t->entity->pos.file,
                                                    .spec_paths = options.specs.paths});
         Verdict v = evaluate(record, checks_from_spec(*t));
+        if (!boot_retry.empty()) {
+          // Shown with -v on a PASS; among the reasons when the retry failed too.
+          if (v.kind == Verdict::Kind::kPass)
+            v.notes.insert(v.notes.begin(), boot_retry);
+          else
+            v.reasons.push_back(boot_retry);
+        }
         const double secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         json sidecar = {{"name", name},
@@ -387,6 +402,7 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                           {"overlay_build_ms", stats.overlay_build_ms}}},
                         {"outcome", to_json(outcome)},
                         {"record", record}};
+        if (!boot_retry.empty()) sidecar["boot_retry"] = boot_retry;
         if (accel.accel == Accel::kTcg)
           sidecar["tcg_threads"] = vm.tcg_single_thread ? "single" : "multi";
         if (std::string error = write_json_file(dir / "result.json", sidecar); !error.empty())

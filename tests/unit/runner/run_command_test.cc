@@ -391,6 +391,74 @@ class ScriptedLauncher : public FakeLauncher {
   }
 };
 
+// Boots that crash in the guest kernel before the agent ran (a panic with no
+// "booted" frame), for the first `crashes` launches; then FakeLauncher's run.
+class BootCrashLauncher : public FakeLauncher {
+ public:
+  int crashes = 1;
+  bool after_boot = false;  ///< the crash comes after the "booted" frame instead
+
+  VmOutcome launch(const VmConfig& config, const QemuCommand& cmd,
+                   const VmTimeouts& timeouts) override {
+    VmOutcome o = FakeLauncher::launch(config, cmd, timeouts);
+    if (static_cast<int>(launched.size()) > crashes) return o;
+    std::ofstream(config.run_dir / "console.log") << "attempt " << launched.size() << "\n";
+    if (!after_boot) o.booted = nullptr;
+    o.result = nullptr;
+    o.done = false;
+    o.reason = VmExitReason::kPanic;
+    o.detail = "kernel panic";
+    o.findings.push_back(
+        {.line = "Oops: general protection fault\x1b[2J", .detail = "", .fatal = true});
+    return o;
+  }
+};
+
+TEST_F(RunCommandTest, AGuestKernelCrashBeforeTheAgentRanBootsOnceMoreAndSaysSo) {
+  BootCrashLauncher fake;
+  RunOptions o = options(kSpec);
+  o.verbose = true;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(o, fake), kExitOk);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(fake.launched.size(), 2u);
+  EXPECT_THAT(out, ::testing::HasSubstr("PASS ktstr/a "));
+  EXPECT_THAT(out, ::testing::HasSubstr(
+                       "note: the first boot crashed in the guest kernel before the agent ran "
+                       "(under TCG; docs/vm.md): Oops: general protection fault\\x1b[2J; booted "
+                       "again (its logs: console.attempt-1.log)"));
+  const fs::path run_dir = fake.launched[0].run_dir;
+  std::ifstream first(run_dir / "console.attempt-1.log");
+  std::string line;
+  std::getline(first, line);
+  EXPECT_EQ(line, "attempt 1");  // the first boot's console is kept
+  const auto rj = results();
+  ASSERT_EQ(rj.size(), 1u);
+  EXPECT_THAT(rj[0]["boot_retry"].get<std::string>(),
+              ::testing::HasSubstr("the first boot crashed"));
+}
+
+TEST_F(RunCommandTest, TwoBootCrashesFailWithBothAndNoThirdBoot) {
+  BootCrashLauncher fake;
+  fake.crashes = 2;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitTestFailed);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(fake.launched.size(), 2u);
+  EXPECT_THAT(out, ::testing::HasSubstr("FAIL ktstr/a "));
+  EXPECT_THAT(out, ::testing::HasSubstr("    the first boot crashed in the guest kernel"));
+}
+
+TEST_F(RunCommandTest, ACrashAfterTheAgentBootedIsNeverRetried) {
+  BootCrashLauncher fake;
+  fake.after_boot = true;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitTestFailed);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(fake.launched.size(), 1u);
+  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("booted again")));
+}
+
 TEST_F(RunCommandTest, ReplicasRunEachInItsOwnVmAndDirectory) {
   ScriptedLauncher fake;
   ::testing::internal::CaptureStdout();
