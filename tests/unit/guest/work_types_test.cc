@@ -136,7 +136,16 @@ TEST_P(EveryWorkType, AdvancesWorkUnitsAndIterationsAndStopsWhenAsked) {
   WorkParams params;
   ASSERT_TRUE(parse_work(WorkType{name, quick_args(name)}, params).ok());
   const int count = std::max(2, params.divisor);
-  const auto out = run_workers(name, quick_args(name), count, 300);
+  // mutex_contention samples only a contended acquire, which a loaded host
+  // (one free CPU) makes rare for one of the two: give it longer, and ask the
+  // samples of the group, not of each worker.
+  const bool per_group = name == "mutex_contention";
+  const auto out = run_workers(name, quick_args(name), count, per_group ? 1000 : 300);
+  std::uint64_t group_samples = 0;
+  for (const auto& o : out) group_samples += o.c.samples;
+  if (per_group) {
+    EXPECT_GT(group_samples, 0u) << "no contended acquire was sampled";
+  }
   for (size_t i = 0; i < out.size(); ++i) {
     SCOPED_TRACE(name + " worker " + std::to_string(i));
     const Counters& c = out[i].c;
@@ -146,7 +155,9 @@ TEST_P(EveryWorkType, AdvancesWorkUnitsAndIterationsAndStopsWhenAsked) {
     EXPECT_FALSE(c.nested) << "wait_begin/wait_end not paired";
     EXPECT_EQ(c.begun, c.ended) << "a wait left open";
     if (samples_wakes(name)) {
-      EXPECT_GT(c.samples, 0u) << "no wake/resume latency sampled";
+      if (!per_group) {
+        EXPECT_GT(c.samples, 0u) << "no wake/resume latency sampled";
+      }
       // A latency against a stamp the partner never set would be the uptime.
       EXPECT_LT(c.max_sample, 2000000000u) << "a sample is not a wake latency";
     } else {
