@@ -1,5 +1,6 @@
-# Layering the build enforces: ktstr_eval (and whatever it links, recursively)
-# never links ktstr_vmm or ktstr_runner, so evaluation cannot reach QEMU.
+# Layering the build enforces: ktstr_eval, ktstr_spec, ktstr_plan,
+# ktstr_report, ktstr_exec and ktstr_store (and whatever they link,
+# recursively) never link ktstr_vmm or ktstr_runner, so none can reach QEMU.
 # Called from the top CMakeLists.txt once every target exists.
 function(ktstr_collect_links target out)
   set(seen ${${out}})
@@ -30,8 +31,8 @@ function(ktstr_check_layering target)
   foreach(forbidden ${ARGN})
     if(forbidden IN_LIST links)
       message(FATAL_ERROR
-        "layering: ${target} links ${forbidden} (its links, recursively: ${links}); evaluation must not "
-        "depend on ${forbidden}: move the code it needs into ktstr_protocol or ktstr_eval")
+        "layering: ${target} links ${forbidden} (its links, recursively: ${links}); ${target} must not "
+        "depend on ${forbidden}: move the code it needs into a lower layer (ktstr_protocol, ktstr_eval, ktstr_spec)")
     endif()
   endforeach()
 endfunction()

@@ -9,12 +9,12 @@
 #include <cstdlib>
 #include <set>
 
+#include "guest/protocol/topology_presets.h"
 #include "guest/protocol/work_args.h"
 #include "runner/json_read.h"
 #include "runner/schema_checker.h"
 #include "runner/step_plan.h"
 #include "vmm/qemu_cmdline.h"
-#include "vmm/topology_presets.h"
 
 namespace ktstr {
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "runner/include_files.h"
 #include "runner/plugin_loader.h"
 #include "runner/preboot_check.h"
 #include "runner/spec_rules.h"
@@ -64,6 +65,8 @@ LoadedSpecs load_and_resolve(const SpecOptions& options) {
   out.catalog = build_catalog(*out.set, out.diags);
   check_entity_rules(out.catalog, out.diags);
   out.tests = resolve_tests(out.catalog, overrides, out.diags);
+  // include_files need the host (files, the initrd budget): checked here, not in the spec layer.
+  for (const auto& t : out.tests) check_include_files(out.catalog, t, out.diags);
   if (options.check_plugins) check_plugins(out, options);
   if (options.check_preboot) {
     out.kernels = kernels_for_run(*out.set, options.kernels);

@@ -8,9 +8,9 @@
 #include <functional>
 #include <regex>
 
+#include "guest/protocol/topology_presets.h"
 #include "runner/edit_distance.h"
 #include "runner/json_read.h"
-#include "vmm/topology_presets.h"
 
 namespace ktstr {
 

@@ -14,12 +14,11 @@
 #include <limits>
 #include <regex>
 
+#include "guest/protocol/topology_presets.h"
 #include "runner/edit_distance.h"
-#include "runner/include_files.h"
 #include "runner/json_read.h"
 #include "runner/pending_settings.h"
 #include "runner/schema_checker.h"
-#include "vmm/topology_presets.h"
 
 namespace ktstr {
 
@@ -577,7 +576,6 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
                            step["payload"].get<std::string>()));
     }
   }
-  check_include_files(cat, t, diags);
   check_pending_settings(t, diags);
   check_host_only_settings(t, diags);
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "runner/diagnostic.h"
+#include "runner/include_files.h"
 #include "runner/schema_checker.h"
 #include "runner/spec_catalog.h"
 #include "runner/spec_rules.h"
@@ -346,6 +347,7 @@ Diagnostics run_stages(const std::string& text, const std::string& companion,
   Catalog catalog = build_catalog(set, diags);
   check_entity_rules(catalog, diags);
   auto tests = resolve_tests(catalog, overrides, diags);
+  for (const auto& t : tests) check_include_files(catalog, t, diags);
   for (const auto& t : tests) {
     (void)t.tree();
     (void)t.topology().str();

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "vmm/topology_presets.h"
+#include "guest/protocol/topology_presets.h"
 
 namespace ktstr {
 namespace {

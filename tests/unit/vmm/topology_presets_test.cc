@@ -1,4 +1,4 @@
-#include "vmm/topology_presets.h"
+#include "guest/protocol/topology_presets.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The preset table mirrors ktstr's gauntlet (names, shapes and memory budgets),
 // so a gauntlet run here covers the same shapes. Whether a shape can boot under
 // the chosen accelerator is decided later by check_topology().
-#include "vmm/topology_presets.h"
+#include "guest/protocol/topology_presets.h"
 
 #include <array>
 #include <charconv>

@@ -1,0 +1,68 @@
+// The plan pass: which instances run, in which order. Pure: resolved tests
+// and kernels in, instances out; no I/O, no vmm. `ktstr-run --list`,
+// `ktstr-run list` and the executor all read the same plan, so what --list
+// shows is what runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan/filter_expr.h"
+#include "plan/test_instance.h"
+
+namespace ktstr {
+
+/// --partition hash:K/N or count:K/N (1 <= K <= N).
+struct Partition {
+  enum class Kind { kHash, kCount };
+  Kind kind = Kind::kHash;
+  int index = 1;  ///< K, 1-based
+  int count = 1;  ///< N
+  /// "hash:2/3".
+  std::string str() const;
+};
+
+/// Parses "hash:K/N" or "count:K/N". Returns nullopt and sets `error`
+/// ("--partition: K must be between 1 and N (got 4/3)") otherwise.
+std::optional<Partition> parse_partition(const std::string& text, std::string* error);
+
+/// What the user asked for on the command line (and its KTSTR_* twins).
+struct PlanOptions {
+  std::vector<std::string> filters;           ///< --filter substrings, ORed
+  std::vector<FilterExpr> exprs;              ///< -E expressions, ORed (parsed)
+  bool run_ignored = false;                   ///< --run-ignored: ignored tests run too
+  int repeat = 1;                             ///< --repeat N (>= 1)
+  std::optional<Partition> partition;         ///< --partition
+  std::optional<std::uint64_t> shuffle_seed;  ///< --shuffle [--seed S]
+};
+
+/// The instances of a run, in execution order, plus what was left out.
+struct Plan {
+  std::vector<PlanKernel> kernels;
+  std::vector<TestInstance> instances;  ///< what runs (ignored ones only with --run-ignored)
+  /// Matched the filters but are `ignore = true` and --run-ignored was not
+  /// given: reported as SKIP ("ignored (use --run-ignored to run it)").
+  std::vector<TestInstance> ignored;
+  size_t total_before_filters = 0;  ///< instances before filters and partition
+  size_t filtered_out = 0;          ///< removed by --filter / -E
+  size_t partitioned_out = 0;       ///< removed by --partition
+  /// True when filters were given and nothing matched them (exit 4 unless
+  /// --no-tests says otherwise).
+  bool nothing_matched() const { return instances.empty() && ignored.empty(); }
+};
+
+/// Expands `tests` × `kernels` × replicas × repetitions in spec order (tests
+/// sorted by full name, then kernel, replica, repetition), applies the
+/// filters (a test matches when it matches any --filter, or any -E, and both
+/// when both kinds are given), then the partition (over the filtered list),
+/// then the shuffle. Deterministic: the same inputs give the same plan.
+Plan make_plan(const std::vector<ResolvedTest>& tests, const std::vector<PlanKernel>& kernels,
+               const PlanOptions& options);
+
+/// The plan as `--list` prints it: one full name per line (an instance's
+/// `name`, each once; ignored ones only when listed with run_ignored).
+std::string format_list(const Plan& plan);
+
+}  // namespace ktstr

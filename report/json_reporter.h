@@ -1,0 +1,38 @@
+// --reporter json=PATH and the run directory's summary.json: one JSON
+// document per run (schema/ktstr-summary.schema.json, versioned), written
+// atomically at the end.
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "report/run_events.h"
+
+namespace ktstr {
+
+/// The summary format written now ("format" in summary.json).
+inline constexpr int kSummaryFormat = 1;
+
+/// The run as JSON: format, run id, times, argv, accel, partition, seed,
+/// budget, counts, exit code, "complete", and one entry per outcome in plan
+/// order (name, display name, status, seconds, attempts with their verdicts,
+/// dir, reasons, properties). `complete` is false for the partial summary
+/// written while the run goes on.
+nlohmann::json summary_json(const RunInfo& info, const RunSummary& summary, bool complete = true);
+
+/// Writes summary_json() to `path` at the end of the run.
+class JsonReporter : public RunListener {
+ public:
+  explicit JsonReporter(std::filesystem::path path) : path_(std::move(path)) {}
+  void run_started(const RunInfo& info, const Plan& plan) override;
+  void run_finished(const RunSummary& summary) override;
+  /// The write error, or "" (the runner prints it and exits 3).
+  const std::string& error() const { return error_; }
+
+ private:
+  std::filesystem::path path_;
+  RunInfo info_;
+  std::string error_;
+};
+
+}  // namespace ktstr
