@@ -48,9 +48,12 @@ struct Plan {
   size_t total_before_filters = 0;  ///< instances before filters and partition
   size_t filtered_out = 0;          ///< removed by --filter / -E
   size_t partitioned_out = 0;       ///< removed by --partition
-  /// True when filters were given and nothing matched them (exit 4 unless
-  /// --no-tests says otherwise).
-  bool nothing_matched() const { return instances.empty() && ignored.empty(); }
+  /// True when nothing matched the filters (or there is no test at all):
+  /// exit 4 unless --no-tests says otherwise. A shard left empty by
+  /// --partition while other shards have tests is not "nothing matched".
+  bool nothing_matched() const {
+    return instances.empty() && ignored.empty() && partitioned_out == 0;
+  }
 };
 
 /// Expands `tests` × `kernels` × replicas × repetitions in spec order (tests
@@ -58,6 +61,12 @@ struct Plan {
 /// filters (a test matches when it matches any --filter, or any -E, and both
 /// when both kinds are given), then the partition (over the filtered list),
 /// then the shuffle. Deterministic: the same inputs give the same plan.
+/// A host_only test runs once, on kernel 0, with no kernel suffix. The
+/// partition deals whole names (replicas and repetitions of a name stay in
+/// one shard; ignored instances are sharded too, so each shard reports its
+/// own); the shuffle reorders whole names and keeps each name's runs in
+/// order. No kernels: one unnamed kernel (for listing without one).
+/// docs/filtering.md is the user's manual.
 Plan make_plan(const std::vector<ResolvedTest>& tests, const std::vector<PlanKernel>& kernels,
                const PlanOptions& options);
 
