@@ -208,8 +208,13 @@ class Parser {
 
   NodePtr parse_not() {
     skip_space();
+    // The parser recurses per '(' and 'not': a bound keeps a hostile -E off the stack's end.
+    if (depth_ >= kMaxDepth)
+      return fail(pos_, fmt::format("nested deeper than {} levels of 'not' and '('", kMaxDepth));
     if (eat('!') || eat_word("not")) {
+      ++depth_;
       NodePtr operand = parse_not();
+      --depth_;
       return operand ? negate(operand) : nullptr;
     }
     return parse_primary();
@@ -219,7 +224,9 @@ class Parser {
     skip_space();
     const size_t start = pos_;
     if (eat('(')) {
+      ++depth_;
       NodePtr inner = parse_or();
+      --depth_;
       if (!inner) return nullptr;
       skip_space();
       if (!eat(')'))
@@ -403,8 +410,10 @@ class Parser {
     return nullptr;
   }
 
+  static constexpr int kMaxDepth = 200;
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;
   std::string error_;
   size_t error_pos_ = 0;
 };

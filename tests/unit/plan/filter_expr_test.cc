@@ -142,6 +142,15 @@ TEST_F(FilterExprTest, KeywordsNeedWordBoundariesAndSpacesAreFree) {
             "ignored, all, none");
 }
 
+TEST_F(FilterExprTest, DeepNestingIsRefusedNotACrash) {
+  EXPECT_TRUE(matches(std::string(150, '(') + "all()" + std::string(150, ')')));
+  EXPECT_TRUE(matches(std::string(199, '!') + "none()"));
+  EXPECT_THAT(error_of(std::string(100000, '(') + "all()"),
+              HasSubstr("col 201: nested deeper than 200 levels of 'not' and '('"));
+  EXPECT_THAT(error_of(std::string(100000, '!') + "all()"),
+              HasSubstr("col 201: nested deeper than 200 levels of 'not' and '('"));
+}
+
 TEST_F(FilterExprTest, TheSourceTextIsKept) {
   std::string error;
   auto e = FilterExpr::parse("test(a) | test(b)", &error);
