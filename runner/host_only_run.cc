@@ -304,7 +304,7 @@ VmOutcome run_on_host(const HostRunSpec& spec) {
 }
 
 HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, const fs::path& agent,
-                                  const fs::path& dir) {
+                                  const fs::path& dir, const std::string& instance_tag) {
   const auto start = Clock::now();
   HostOnlyResult r;
   if (const Setting* pf = t.get("plugin_file")) {
@@ -316,17 +316,17 @@ HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, con
     r.verdict.reasons = {e};
     return r;
   }
-  std::string cg_name = fmt::format("ktstr-host-{}-{}", getpid(), t.name);
+  std::string cg_name = fmt::format("ktstr-host-{}-{}{}", getpid(), t.name, instance_tag);
   HostRunSpec run{
       .agent = agent,
       .run_dir = dir,
       .test_json = json(spec).dump(2),
       .cgroup = parent / cg_name,
       .timeouts = VmTimeouts::for_test(spec.duration_s, t.value_or<double>("timeout_s", 0))};
-  VmOutcome outcome = run_on_host(run);
+  const VmOutcome outcome = run_on_host(run);
   r.interrupted = outcome.reason == VmExitReason::kInterrupted;
   const RunRecord record = build_run_record(outcome, spec,
-                                            {.name = t.full_name,
+                                            {.name = spec.name,
                                              .kernel = "host",
                                              .accel = "host",
                                              .check_topology = false,
@@ -340,11 +340,16 @@ HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec, con
     r.verdict.reasons.push_back("host_only cleanup failed: " + outcome.detail);
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  json sidecar = {{"name", t.full_name},           {"verdict", Verdict::name(r.verdict.kind)},
-                  {"reasons", r.verdict.reasons},  {"host_only", true},
-                  {"cgroup", run.cgroup.string()}, {"seconds", r.seconds},
-                  {"outcome", to_json(outcome)},   {"record", record}};
-  std::ofstream(dir / "result.json") << sidecar.dump(2) << "\n";
+  r.sidecar = {{"name", spec.name},
+               {"verdict", Verdict::name(r.verdict.kind)},
+               {"reasons", r.verdict.reasons},
+               {"host_only", true},
+               {"kernel", "host"},
+               {"accel", "host"},
+               {"cgroup", run.cgroup.string()},
+               {"seconds", r.seconds},
+               {"outcome", to_json(outcome)},
+               {"record", record}};
   return r;
 }
 

@@ -51,12 +51,16 @@ struct HostOnlyResult {
   Verdict verdict;
   double seconds = 0;
   bool interrupted = false;
+  /// The sidecar's fields (the caller adds the instance's and writes result.json).
+  nlohmann::json sidecar;
 };
 
 /// The whole host_only test: test.json with the plugin's host path, the run,
-/// the verdict (expect_err and cleanup_budget_ms applied) and DIR/result.json.
+/// the verdict (expect_err and cleanup_budget_ms applied) and the sidecar.
+/// `instance_tag` makes its cgroup's name unique among parallel instances.
 HostOnlyResult run_host_only_test(const ResolvedTest& t, GuestTestSpec spec,
                                   const std::filesystem::path& agent,
-                                  const std::filesystem::path& dir);
+                                  const std::filesystem::path& dir,
+                                  const std::string& instance_tag = "");
 
 }  // namespace ktstr

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   ktstr::add_spec_commands(app, exit_code);
   ktstr::add_plugins_command(app, exit_code);
   ktstr::add_kernel_command(app, exit_code);
-  ktstr::add_run_command(app, exit_code);
+  ktstr::add_run_command(app, exit_code, std::vector<std::string>(argv, argv + argc));
   ktstr::add_reeval_command(app, exit_code);
   // `ktstr-run [OPTIONS] PATH...` means `ktstr-run run [OPTIONS] PATH...`.
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -1,30 +1,25 @@
-// `ktstr-run [run] PATH...`: boot one VM per test and report its verdict.
+// `ktstr-run [run] PATH...`: plan, prepare, execute (launch + evaluate) and
+// report every selected test; see run_command.cc for the passes.
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <string>
-#include <vector>
+#include <functional>
+#include <memory>
 
-#include "runner/spec_pipeline.h"
-#include "runner/vm_launcher.h"
+#include "runner/run_options.h"
+#include "vmm/initramfs.h"
+#include "vmm/vm_request.h"
 
 namespace ktstr {
 
-/// Options of a run.
-struct RunOptions {
-  SpecOptions specs;
-  std::vector<std::string> kernels;  ///< --kernel (repeatable)
-  std::string accel = "auto";
-  std::vector<std::string> filters;  ///< substrings of test names
-  bool run_ignored = false;
-  bool verbose = false;
-  std::string run_dir;  ///< parent of per-run directories (default ktstr-runs)
-};
+/// Makes the run's VM launcher once the base initramfs is known (tests pass a fake).
+using LauncherFactory = std::function<std::unique_ptr<VmLauncher>(const BaseInitramfs& base)>;
 
-/// Registers `run` (also the default when the first argument is a path).
-void add_run_command(CLI::App& app, int& exit_code);
+/// Registers `run` (also the default when the first argument is a path);
+/// `argv` is the command line, recorded in summary.json.
+void add_run_command(CLI::App& app, int& exit_code, const std::vector<std::string>& argv = {});
 
-/// Runs the tests with `launcher`; returns the exit code.
-int run_tests(const RunOptions& options, VmLauncher& launcher);
+/// Runs the tests with launchers from `make_launcher`; returns the exit code.
+int run_tests(const RunOptions& options, const LauncherFactory& make_launcher);
 
 }  // namespace ktstr

@@ -45,7 +45,7 @@ int run_check(const SpecOptions& options, bool json, std::ostream& out) {
   return kExitOk;
 }
 
-int run_list(const SpecOptions& options, bool json, std::ostream& out) {
+int run_list(const SpecOptions& options, bool json, std::ostream& out, bool verbose) {
   auto specs = load_and_resolve(options);
   if (!specs.ok()) {
     report_diagnostics(specs, false);
@@ -65,9 +65,15 @@ int run_list(const SpecOptions& options, bool json, std::ostream& out) {
     out << arr.dump(2) << "\n";
     return kExitOk;
   }
+  // SPEC: one full test name per line, so scripts can read it; -v adds the
+  // description and the ignore mark.
   size_t width = 0;
   for (const auto& t : specs.tests) width = std::max(width, t.full_name.size());
   for (const auto& t : specs.tests) {
+    if (!verbose) {
+      out << t.full_name << "\n";
+      continue;
+    }
     const std::string desc = t.value_or<std::string>("description", "");
     out << fmt::format("{:<{}}  {}{}\n", t.full_name, width, desc,
                        t.value_or<bool>("ignore", false) ? " [ignored]" : "");
@@ -131,6 +137,7 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   struct State {
     SpecOptions options;
     bool json = false;
+    bool verbose = false;
     std::string format = "text";
     std::string test;
   };
@@ -147,11 +154,14 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   check->callback(
       [st, &exit_code] { exit_code = run_check(st->options, st->format == "json", std::cout); });
 
-  auto* list = app.add_subcommand("list", "List test names and descriptions");
+  auto* list = app.add_subcommand("list", "List full test names, one per line");
   list->add_option("paths", st->options.paths, "Spec files or directories")->required();
   list->add_flag("--json", st->json, "Print JSON");
+  list->add_flag("-v,--verbose", st->verbose, "Also print descriptions and [ignored]");
   add_spec_options(list, st->options);
-  list->callback([st, &exit_code] { exit_code = run_list(st->options, st->json, std::cout); });
+  list->callback([st, &exit_code] {
+    exit_code = run_list(st->options, st->json, std::cout, st->verbose);
+  });
 
   auto* explain =
       app.add_subcommand("explain", "Show every merged setting of a test and its origin");

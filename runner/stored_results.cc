@@ -41,8 +41,12 @@ StoredResult read_stored_result(const fs::path& file) {
         fmt::format("{}: not a JSON object (a corrupt or truncated result.json)", file.string());
     return r;
   }
-  if (auto it = j.find("name"); it != j.end() && it->is_string()) r.name = *it;
-  r.name += replica_suffix(file);
+  if (auto it = j.find("display_name"); it != j.end() && it->is_string()) {
+    r.name = *it;  // "ktstr/NAME (replica 2/3)": what the run printed
+  } else {
+    if (auto it = j.find("name"); it != j.end() && it->is_string()) r.name = *it;
+    r.name += replica_suffix(file);  // written before display names
+  }
   if (auto it = j.find("verdict"); it != j.end() && it->is_string()) r.stored_verdict = *it;
   if (auto it = j.find("seconds"); it != j.end() && it->is_number()) r.seconds = *it;
   auto rec = j.find("record");
@@ -61,8 +65,8 @@ StoredResult read_stored_result(const fs::path& file) {
   return r;
 }
 
-StoredRun read_stored_run(const fs::path& run_dir) {
-  StoredRun run;
+StoredResultSet read_stored_run(const fs::path& run_dir) {
+  StoredResultSet run;
   std::error_code ec;
   const fs::file_status st = fs::status(run_dir, ec);
   if (ec || !fs::exists(st)) {
@@ -81,6 +85,11 @@ StoredRun read_stored_run(const fs::path& run_dir) {
   std::vector<fs::path> files;
   fs::recursive_directory_iterator it(run_dir, fs::directory_options::none, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
+    // attempt-N/ holds a retried test's earlier attempts: the last attempt is the verdict.
+    if (it->is_directory(ec) && it->path().filename().string().starts_with("attempt-")) {
+      it.disable_recursion_pending();
+      continue;
+    }
     if (it->path().filename() == "result.json" && it->is_regular_file(ec)) files.push_back(*it);
   }
   if (ec) {

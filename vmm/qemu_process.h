@@ -56,6 +56,8 @@ class VmRegistry {
   void interrupt();
   /// True after interrupt().
   bool interrupted() const { return interrupted_.load(); }
+  /// The flag behind interrupted(), for pollers that take an atomic (the executor).
+  const std::atomic<bool>& interrupted_flag() const { return interrupted_; }
   /// An eventfd that is readable once interrupted (never drained): poll it.
   int interrupt_fd() const { return event_fd_; }
   /// Registered groups right now (for tests and diagnostics).

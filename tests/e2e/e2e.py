@@ -104,6 +104,7 @@ CASES.update({
                     r" < min_work_rate = 1e\+15 \(\S*check_rate\.toml:\d+\)$"]),
 })
 SIGNAL_CASES = {"sigint", "sigkill"}
+SUITE_CASES = {"suite"}
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -175,7 +176,6 @@ def reap_leftovers(pids):
 
 
 def base_cmd(args, spec, kernel, run_dir):
-    # Spec path first: --kernel takes several values and would eat it.
     return [args.runner, "run", spec, "--kernel", kernel, "--run-dir", run_dir,
             "--plugin-path", args.plugin_dir, "-v"]
 
@@ -381,9 +381,40 @@ def check_next_run_sweeps(args, kernel, run_dir):
     log(f"the next run removed {len(stale)} stale files and kept the logs")
 
 
+def check_interrupted_run_dir(run_dir):
+    """An interrupted run keeps no partial file (no initrd, socket, temporary
+    or half-written result) and its summary.json marks every test NOT-RUN."""
+    problems = []
+    runs = [os.path.join(run_dir, d) for d in os.listdir(run_dir)
+            if os.path.isdir(os.path.join(run_dir, d))]
+    if len(runs) != 1:
+        return [f"expected one run directory in {run_dir}, found {runs}"]
+    for d, _, files in os.walk(runs[0]):
+        for f in files:
+            path = os.path.join(d, f)
+            if f in ("initrd.img", ".lock") or f.endswith((".sock", ".tmp")) or ".tmp" in f \
+                    or f in ("console.log", "frames.jsonl", "qemu.log", "result.json"):
+                problems.append(f"partial file left after SIGINT: {path}")
+    summary_path = os.path.join(runs[0], "summary.json")
+    try:
+        with open(summary_path) as f:
+            summary = json.load(f)
+    except (OSError, ValueError) as e:
+        return problems + [f"no readable summary.json after SIGINT: {e}"]
+    if not summary.get("complete") or not summary.get("interrupted"):
+        problems.append(f"summary.json complete={summary.get('complete')} "
+                        f"interrupted={summary.get('interrupted')}, expected both true")
+    statuses = sorted(t.get("status", "?") for t in summary.get("tests", []))
+    if statuses != ["NOT-RUN"] * 3:
+        problems.append(f"summary.json statuses {statuses}, expected three NOT-RUN")
+    if summary.get("exit_code") != 130:
+        problems.append(f"summary.json exit_code {summary.get('exit_code')}, expected 130")
+    return problems
+
+
 def run_signal_case(args, case, kernel, run_dir):
     spec = os.path.join(args.specs, "interrupt.toml")
-    cmd = base_cmd(args, spec, kernel, run_dir)
+    cmd = base_cmd(args, spec, kernel, run_dir) + ["-j", "2"]
     log("$ " + " ".join(cmd))
     out_path = os.path.join(run_dir, "..", os.path.basename(run_dir) + ".out")
     with open(out_path, "w") as out:
@@ -400,19 +431,28 @@ def run_signal_case(args, case, kernel, run_dir):
             time.sleep(0.2)
         time.sleep(3)  # let the guest get going (booting or running the scenario)
         if case == "sigint":
-            log(f"SIGINT to the runner's process group {p.pid}")
+            running = len(qemu_only(run_dir))
+            log(f"SIGINT to the runner's process group {p.pid} ({running} VMs running)")
             os.killpg(p.pid, signal.SIGINT)
+            sent = time.monotonic()
+            # Every VM is gone within 2 s of Ctrl-C (issue 16), the runner soon after.
+            left = wait_no_qemu(run_dir, 2)
+            gone_s = time.monotonic() - sent
             try:
                 rc = p.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 raise Failure("ktstr-run did not exit within 60 s of SIGINT")
-            left = wait_no_qemu(run_dir, 5)
             problems = []
             if rc != 130:
                 problems.append(f"exit code {rc} after SIGINT, expected 130")
             if left:
                 reap_leftovers(left)
-                problems.append(f"qemu left running after SIGINT: {left}")
+                problems.append(f"qemu left running 2 s after SIGINT: {left}")
+            else:
+                log(f"every VM gone {gone_s:.2f} s after SIGINT")
+            if running < 2:
+                problems.append(f"only {running} VM(s) ran at once with -j 2 on two 1-thread VMs")
+            problems += check_interrupted_run_dir(run_dir)
             if problems:
                 raise Failure("; ".join(problems))
         else:
@@ -435,10 +475,77 @@ def run_signal_case(args, case, kernel, run_dir):
         os.unlink(out_path)
 
 
+def run_suite_case(args, case, kernel, run_dir):
+    """A tree of specs in parallel: -E selects four of five tests, one of them
+    ignored (SKIP); one FAILs; --reporter junit and json write valid reports;
+    the pipe gets whole blocks; summary.json and junit.xml are in the run dir."""
+    suite = os.path.join(args.specs, "suite")
+    junit = os.path.join(run_dir, "out", "junit.xml")
+    summary_out = os.path.join(run_dir, "out", "summary.json")
+    os.makedirs(os.path.dirname(junit))
+    runs = os.path.join(run_dir, "runs")
+    # Options before and after the path, each taking one value.
+    cmd = [args.runner, "-E", "test(/^ktstr\\/suite_/)", suite, "--kernel", kernel,
+           "--run-dir", runs, "--reporter", f"junit={junit}", "--reporter", f"json={summary_out}"]
+    log("$ " + " ".join(cmd))
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
+    print(p.stdout + p.stderr)
+    problems = []
+    if p.returncode != 1:
+        problems.append(f"exit code {p.returncode}, expected 1 (one FAIL)")
+    lines = p.stdout.splitlines()
+    verdicts = {m.group(2): m.group(1) for m in
+                (re.match(r"^(PASS|FAIL|SKIP|FLAKY|NOT-RUN) (ktstr/\S+)", ln) for ln in lines) if m}
+    want = {"ktstr/suite_pass_a": "PASS", "ktstr/suite_pass_b": "PASS",
+            "ktstr/suite_fail": "FAIL", "ktstr/suite_ignored": "SKIP"}
+    if verdicts != want:
+        problems.append(f"verdict lines {verdicts}, expected {want}")
+    # The FAIL's block: its reasons right under its verdict line (never interleaved).
+    for i, ln in enumerate(lines):
+        if ln.startswith("FAIL ktstr/suite_fail"):
+            if i + 1 >= len(lines) or "min_work_rate" not in lines[i + 1]:
+                problems.append("the FAIL's first reason line does not follow its verdict line")
+    if "other_filtered_out" in p.stdout:
+        problems.append("a test outside -E ran")
+    run_dirs = [os.path.join(runs, d) for d in os.listdir(runs)] if os.path.isdir(runs) else []
+    if len(run_dirs) != 1:
+        problems.append(f"expected one run directory, found {run_dirs}")
+    else:
+        for f in ("summary.json", "junit.xml"):
+            if not os.path.exists(os.path.join(run_dirs[0], f)):
+                problems.append(f"no {f} in the run directory")
+    try:
+        with open(summary_out) as f:
+            summary = json.load(f)
+        counts = summary.get("counts", {})
+        if (counts.get("pass"), counts.get("fail"), counts.get("skip")) != (2, 1, 1):
+            problems.append(f"summary counts {counts}, expected 2 pass, 1 fail, 1 skip")
+    except (OSError, ValueError) as e:
+        problems.append(f"--reporter json: {e}")
+    xsd = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "junit", "junit.xsd")
+    x = subprocess.run(["xmllint", "--noout", "--schema", xsd, junit], capture_output=True,
+                       text=True)
+    if x.returncode != 0:
+        problems.append(f"junit.xml does not validate: {x.stderr.strip()}")
+    try:
+        import xml.etree.ElementTree as ET
+        cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+        if cases.get("ktstr/suite_fail") is None or cases["ktstr/suite_fail"].find("failure") is None:
+            problems.append("junit.xml has no <failure> for ktstr/suite_fail")
+    except (OSError, ET.ParseError) as e:
+        problems.append(f"junit.xml does not parse: {e}")
+    try:
+        check_no_orphans(runs)
+    except Failure as e:
+        problems.append(str(e))
+    if problems:
+        raise Failure("; ".join(problems))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("case", choices=sorted(list(CASES) + list(SIGNAL_CASES)))
+    ap.add_argument("case", choices=sorted(list(CASES) + list(SIGNAL_CASES) + list(SUITE_CASES)))
     ap.add_argument("--runner", required=True)
     ap.add_argument("--plugin-dir", required=True)
     ap.add_argument("--specs", required=True)
@@ -456,7 +563,8 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     run_dir = tempfile.mkdtemp(prefix="ke2e-", dir=args.work)
     log(f"case {args.case} on kernel {kernel}, run dir {run_dir}")
-    case_fn = run_signal_case if args.case in SIGNAL_CASES else run_verdict_case
+    case_fn = (run_signal_case if args.case in SIGNAL_CASES
+               else run_suite_case if args.case in SUITE_CASES else run_verdict_case)
     return run_in(run_dir, args.case, args.keep,
                   lambda: case_fn(args, args.case, kernel, run_dir), log)
 
