@@ -83,7 +83,8 @@ int default_cost_cpus(const TestInstance& instance);
 /// - A throwing RunAttempt is a FAIL "internal error: WHAT".
 /// - --fail-fast: after the first outcome that fails, nothing new starts; the
 ///   running ones finish; the rest are NOT-RUN ("not run: --fail-fast stopped
-///   the run after NAME failed").
+///   the run after NAME failed"); summary.fail_fast_stopped says it left
+///   at least one so.
 /// - *interrupted: within ~20 ms nothing new starts and every running
 ///   attempt's `cancel` is set. An attempt that returns `interrupted` leaves
 ///   its instance NOT-RUN ("not run: interrupted") unless an earlier attempt

@@ -403,6 +403,17 @@ TEST(Executor, FailFastWithoutAFailureRunsEverything) {
   EXPECT_FALSE(s.fail_fast_stopped);
 }
 
+TEST(Executor, FailFastOnTheLastTestStopsNothing) {
+  FakeAttempts fake;
+  fake.set("b", returns(kFail));
+  ExecutorOptions options = budget(1);
+  options.fail_fast = true;
+  const Plan plan = plan_of({inst("a"), inst("b")});
+  const RunSummary s = run(plan, fake, options);
+  EXPECT_FALSE(s.fail_fast_stopped);
+  EXPECT_EQ(s.exit_code, 1);
+}
+
 TEST(Executor, AFlakyDoesNotTriggerFailFast) {
   FakeAttempts fake;
   fake.set("a", fails_then_passes(1));
