@@ -12,9 +12,9 @@
 #include <iostream>
 
 #include "eval/evaluate.h"
+#include "report/console_report.h"
 #include "runner/boot_retry.h"
 #include "runner/checks_from_spec.h"
-#include "runner/console_report.h"
 #include "runner/exit_codes.h"
 #include "runner/host_only_run.h"
 #include "runner/include_files.h"
