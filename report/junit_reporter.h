@@ -1,11 +1,14 @@
 // --reporter junit=PATH and the run directory's junit.xml: JUnit XML as
 // GitLab, Jenkins and GitHub's test-report actions read it (validated
-// against tests/data/junit/junit.xsd). One <testsuite> per kernel, one
-// <testcase> per instance (classname "ktstr", name the display name); FAIL
-// and INCONCLUSIVE are <failure>, SKIP and NOT-RUN <skipped>, FLAKY passes
-// with its failed attempts as <flakyFailure> (as Maven Surefire does) and
-// a "flaky" property. Guest text is escaped, and characters XML 1.0 cannot
-// hold are replaced.
+// against tests/data/junit/junit.xsd, parsed by xml.etree and junitparser in
+// tests/report/). One <testsuite> per kernel (named by its label; "host"
+// for instances of no kernel), one <testcase> per instance (name the
+// display name, classname the name's first component: "ktstr"). FAIL and
+// INCONCLUSIVE are <failure type="FAIL|INCONCLUSIVE">, SKIP <skipped>,
+// NOT-RUN <skipped message="not run: ...">; FLAKY passes, with each failed
+// attempt as a <flakyFailure> (as Maven Surefire does) and a "flaky"
+// property. Guest text is escaped; characters XML 1.0 cannot hold (and DEL,
+// C1) are written as visible \xNN / \u{NNNN} text (docs/reports.md).
 #pragma once
 
 #include <filesystem>
@@ -15,7 +18,7 @@
 
 namespace ktstr {
 
-/// The run as a JUnit XML document.
+/// The run as a JUnit XML document (hostname: info.hostname, else this host's).
 std::string junit_xml(const RunInfo& info, const RunSummary& summary);
 
 /// Writes junit_xml() to `path` at the end of the run (atomically).

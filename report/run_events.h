@@ -72,6 +72,12 @@ struct RunInfo {
   int jobs = 1;         ///< VMs at most at once
   int budget_cpus = 1;  ///< host CPUs the VMs may use at once
   std::int64_t budget_memory_mib = 0;
+  /// The plan's kernels (Plan::kernels), indexed by TestInstance::kernel_index:
+  /// summary.json and junit.xml name each instance's kernel from it. The
+  /// reporters fill it from run_started's plan when it is empty.
+  std::vector<PlanKernel> kernels;
+  /// The host that ran the tests, for junit.xml ("" = this host's name).
+  std::string hostname;
 };
 
 /// The end of a run.

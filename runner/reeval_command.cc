@@ -7,8 +7,8 @@
 #include <set>
 
 #include "eval/evaluate.h"
+#include "report/console_report.h"
 #include "runner/checks_from_spec.h"
-#include "runner/console_report.h"
 #include "runner/exit_codes.h"
 #include "runner/spec_pipeline.h"
 #include "runner/stored_results.h"

@@ -32,7 +32,7 @@
 #include "guest/protocol/valid_utf8.h"
 #include "guest/protocol/worker_report.h"
 #include "guest/scheduler_lifecycle.h"
-#include "runner/console_report.h"
+#include "report/console_report.h"
 #include "runner/result_file.h"
 #include "runner/run_record_builder.h"
 #include "vmm/console_classifier.h"

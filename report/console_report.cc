@@ -1,4 +1,4 @@
-#include "runner/console_report.h"
+#include "report/console_report.h"
 
 #include <fmt/format.h>
 
