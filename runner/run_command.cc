@@ -288,6 +288,7 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   info.run_id = run_root->filename().string();
   info.run_dir = *run_root;
   info.accel = std::string(accel_name(accel.accel));
+  info.kernels = plan.kernels;
   info.argv = options.argv;
   info.started_at = utc_now();
   info.partition = plan_opts.partition;

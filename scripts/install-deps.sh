@@ -13,8 +13,9 @@ pkgs=(
   # VMs
   qemu-system-x86 cpio zstd
   # tests: schema meta-validation, the editor check (taplo via npm), the
-  # JUnit XML check against tests/data/junit/junit.xsd (xmllint)
-  python3 python3-jsonschema nodejs clang-format libxml2-utils
+  # JUnit XML checks: tests/data/junit/junit.xsd (xmllint) and a real
+  # consumer's parser (junitparser)
+  python3 python3-jsonschema python3-junitparser nodejs clang-format libxml2-utils
   # sched_ext kernel and BPF schedulers
   linux-source-6.12 clang-16 llvm-16 lld-16 dwarves flex bison bc libssl-dev
   bpftool rsync xz-utils kmod
