@@ -10,16 +10,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "eval/evaluate.h"
-#include "runner/boot_retry.h"
 #include "runner/checks_from_spec.h"
 #include "runner/console_report.h"
 #include "runner/exit_codes.h"
 #include "runner/host_only_run.h"
 #include "runner/include_files.h"
 #include "runner/preboot_check.h"
-#include "runner/qemu_vm_launcher.h"
 #include "runner/replica_runs.h"
 #include "runner/result_file.h"
 #include "runner/run_record_builder.h"
@@ -29,7 +28,7 @@
 #include "vmm/initramfs.h"
 #include "vmm/kernel_resolve.h"
 #include "vmm/kernel_symbols.h"
-#include "vmm/qemu_cmdline.h"
+#include "vmm/qemu_vm_launcher.h"
 
 namespace ktstr {
 
@@ -126,9 +125,8 @@ std::string run_id() {
   return fmt::format("{}-{}", buf, getpid());
 }
 
-}  // namespace
-
-int run_tests(const RunOptions& options, VmLauncher& launcher) {
+// `launcher` null: QEMU, over the base initramfs prepared here.
+int run_tests_with(const RunOptions& options, VmLauncher* launcher) {
   // The pre-boot pass (the one `check` runs) refuses what cannot run before
   // anything boots.
   SpecOptions spec_options = options.specs;
@@ -181,6 +179,8 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
     std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";
     return kExitInfra;
   }
+  std::optional<QemuVmLauncher> qemu;
+  if (launcher == nullptr) launcher = &qemu.emplace(base);
   fs::path runs_parent =
       options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
   std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
@@ -333,45 +333,26 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                              .mode = 0755,
                              .with_closure = true});
         }
-        InitramfsOverlay overlay = build_overlay(entries, base);
-        if (!overlay.ok()) {
-          report(Verdict::Kind::kFail, 0, {"initramfs overlay: " + overlay.error});
-          continue;
-        }
-        VmConfig vm;
-        vm.topology = gspec.topology;
-        vm.memory_mib = memory_mib_for(gspec.topology, t->value_or<int>("memory_mib", 2048));
-        vm.accel = accel.accel;
-        vm.kernel = kernel.image;
-        vm.initrd = dir / "initrd.img";
-        vm.kaslr = t->value_or<bool>("kaslr", true);
-        vm.tcg_single_thread = kernel.jump_label;
-        vm.kargs = t->value_or<std::vector<std::string>>("kargs", {});
-        vm.channel =
+        VmRequest request;
+        request.kernel = kernel.image;
+        request.topology = gspec.topology;
+        request.memory_mib = t->value_or<int>("memory_mib", 2048);
+        request.accel = accel.accel;
+        request.guest_files = std::move(entries);
+        request.kargs = t->value_or<std::vector<std::string>>("kargs", {});
+        request.kaslr = t->value_or<bool>("kaslr", true);
+        request.tcg_single_thread = kernel.jump_label;
+        request.channel =
             kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
-        vm.run_dir = dir;
-        std::error_code cwd_error;  // none: socket paths stay absolute
-        vm.working_dir = std::filesystem::current_path(cwd_error);
-        InitrdStats stats = write_initrd(base, overlay, vm.initrd);
-        if (!stats.error.empty()) {
-          report(Verdict::Kind::kFail, 0, {"initrd: " + stats.error});
-          continue;
-        }
-        QemuCommand cmd = build_qemu_command(vm);
-        if (!cmd.ok()) {
-          report(Verdict::Kind::kFail, 0, {"qemu: " + cmd.error});
-          continue;
-        }
-        VmTimeouts timeouts =
+        request.run_dir = dir;
+        request.timeouts =
             VmTimeouts::for_test(gspec.duration_s, t->value_or<double>("timeout_s", 0));
-        VmOutcome outcome = launcher.launch(vm, cmd, timeouts);
-        // A TCG boot crash before the agent ran is QEMU's, not the test's: once more.
-        std::string boot_retry;
-        if (accel.accel == Accel::kTcg && crashed_before_agent(outcome)) {
-          boot_retry = boot_retry_note(outcome);
-          keep_attempt_logs(dir, 1);
-          outcome = launcher.launch(vm, cmd, timeouts);
-        }
+        // The backend builds the initrd and the QEMU command, boots (once more
+        // after a TCG boot crash before the agent ran) and removes the initrd.
+        const VmResult launched = launcher->launch(request);
+        const VmOutcome& outcome = launched.outcome;
+        const std::string& boot_retry = launched.info.boot_retry;
+        const InitrdStats& stats = launched.info.initrd;
         const RunRecord record = build_run_record(outcome, gspec,
                                                   {.name = name,
                                                    .kernel = kernel.label,
@@ -403,12 +384,9 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
                         {"outcome", to_json(outcome)},
                         {"record", record}};
         if (!boot_retry.empty()) sidecar["boot_retry"] = boot_retry;
-        if (accel.accel == Accel::kTcg)
-          sidecar["tcg_threads"] = vm.tcg_single_thread ? "single" : "multi";
+        if (!launched.info.tcg_threads.empty()) sidecar["tcg_threads"] = launched.info.tcg_threads;
         if (std::string error = write_json_file(dir / "result.json", sidecar); !error.empty())
           std::cerr << "ktstr-run: error: " << error << "\n";
-        std::error_code ec;
-        fs::remove(vm.initrd, ec);  // large and reproducible
         if (outcome.reason == VmExitReason::kInterrupted) break;
         report_verdict(v, secs);
       } catch (const std::exception& e) {
@@ -423,6 +401,14 @@ int run_tests(const RunOptions& options, VmLauncher& launcher) {
   std::cout << fmt::format("{} passed, {} failed, {} skipped\n", passed, failed, skipped);
   return failed ? kExitTestFailed : kExitOk;
 }
+
+}  // namespace
+
+int run_tests(const RunOptions& options, VmLauncher& launcher) {
+  return run_tests_with(options, &launcher);
+}
+
+int run_tests(const RunOptions& options) { return run_tests_with(options, nullptr); }
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RunOptions>();
@@ -444,8 +430,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_flag("-v,--verbose", opts->verbose, "Print reasons for passing tests too");
   run->callback([opts, &exit_code] {
     VmRegistry::instance().install_signal_handlers();
-    QemuVmLauncher launcher;
-    exit_code = run_tests(*opts, launcher);
+    exit_code = run_tests(*opts);
   });
 }
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "runner/spec_pipeline.h"
-#include "runner/vm_launcher.h"
+#include "vmm/vm_request.h"
 
 namespace ktstr {
 
@@ -26,5 +26,8 @@ void add_run_command(CLI::App& app, int& exit_code);
 
 /// Runs the tests with `launcher`; returns the exit code.
 int run_tests(const RunOptions& options, VmLauncher& launcher);
+
+/// Runs the tests in QEMU (QemuVmLauncher over the run's base initramfs).
+int run_tests(const RunOptions& options);
 
 }  // namespace ktstr
