@@ -14,6 +14,7 @@
 #include "runner/json_read.h"
 #include "runner/schema_checker.h"
 #include "runner/step_plan.h"
+#include "vmm/path_search.h"
 #include "vmm/qemu_cmdline.h"
 
 namespace ktstr {
@@ -114,18 +115,9 @@ fs::path find_scheduler_binary(const Entity& s, const Catalog& cat, const Kernel
   std::vector<fs::path> dirs;
   if (!k.sched_dir.empty()) dirs.push_back(k.sched_dir);
   for (auto& d : project_sched_path(cat, s.file)) dirs.push_back(std::move(d));
-  if (const char* path = std::getenv("PATH")) {
-    std::string_view rest(path);
-    while (!rest.empty()) {
-      auto colon = rest.find(':');
-      dirs.emplace_back(std::string(rest.substr(0, colon)));
-      if (colon == std::string_view::npos) break;
-      rest.remove_prefix(colon + 1);
-    }
-  }
   for (const auto& dir : dirs)
     if (!dir.empty() && fs::is_regular_file(dir / bin, ec)) return dir / bin;
-  return {};
+  return find_on_path(bin, std::getenv("PATH"));
 }
 
 void check_preboot(const Catalog& cat, const std::vector<ResolvedTest>& tests,

@@ -13,7 +13,6 @@
 #include <archive_entry.h>
 #include <elf.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -29,8 +28,7 @@
 
 #include "vmm/kernel_cache.h"
 #include "vmm/kernel_sha256.h"
-
-extern char** environ;
+#include "vmm/subprocess.h"
 
 namespace ktstr {
 namespace {
@@ -255,40 +253,25 @@ std::string to_node(const InitramfsEntry& entry, Node* n) {
   return "";
 }
 
-// Runs argv, returns stdout; exit status in *status.
+// Runs argv, returns stdout (stderr is dropped); exit status in *status.
 std::string run_capture(const std::vector<std::string>& args, int* status, std::string* error) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    *error = std::string("pipe: ") + std::strerror(errno);
+  const Subprocess child = spawn_subprocess(
+      {.argv = args, .stdout_to = Redirect::pipe(), .stderr_to = Redirect::null()});
+  if (!child.ok()) {
+    *error = child.error;
     return "";
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(fds[1]);
   std::string out;
-  if (rc != 0) {
-    ::close(fds[0]);
-    *error = args[0] + ": " + std::strerror(rc);
-    return "";
-  }
   char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+  for (ssize_t n; (n = ::read(child.output, buf, sizeof buf)) != 0;) {
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
     }
     out.append(buf, static_cast<size_t>(n));
   }
-  ::close(fds[0]);
-  while (::waitpid(pid, status, 0) < 0 && errno == EINTR) {
+  ::close(child.output);
+  while (::waitpid(child.pid, status, 0) < 0 && errno == EINTR) {
   }
   return out;
 }

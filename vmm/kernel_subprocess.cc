@@ -6,17 +6,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 
-extern char** environ;
+#include "vmm/path_search.h"
+#include "vmm/subprocess.h"
 
 namespace ktstr {
 namespace {
@@ -66,21 +64,7 @@ bool interrupted() { return g_signal != 0; }
 
 bool have_program(const std::string& name) {
   if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0;
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= p.size()) {
-    const size_t end = p.find(':', start);
-    std::string dir = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (dir.empty()) dir = ".";
-    const std::string full = dir + "/" + name;
-    struct stat st {};
-    if (::stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(full.c_str(), X_OK) == 0)
-      return true;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return false;
+  return !find_on_path(name, PathMatch::kExecutable).empty();
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
@@ -89,62 +73,19 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     result.error = "no command";
     return result;
   }
-  // Everything the child needs is prepared before fork (no allocation after it).
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) {
-    const std::string entry = *e;
-    const auto eq = entry.find('=');
-    bool overridden = false;
-    for (const auto& o : options.env)
-      if (o.compare(0, eq + 1, entry, 0, eq + 1) == 0) overridden = true;
-    if (!overridden) env_store.push_back(entry);
-  }
-  for (const auto& o : options.env) env_store.push_back(o);
-  std::vector<char*> envp;
-  for (auto& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  const std::string cwd = options.cwd.string();
-
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    result.error = std::string("pipe: ") + std::strerror(errno);
+  const Subprocess child = spawn_subprocess({.argv = argv,
+                                             .cwd = options.cwd,
+                                             .env = options.env,
+                                             .stdout_to = Redirect::pipe(),
+                                             .stderr_to = Redirect::same_as_stdout(),
+                                             .new_process_group = true,
+                                             .pdeathsig = SIGTERM});
+  if (!child.ok()) {
+    result.error = child.error;
     return result;
   }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    result.error = std::string("fork: ") + std::strerror(errno);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return result;
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) ::_exit(127);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) {
-      const char msg[] = "ktstr: chdir failed\n";
-      write_all(1, msg, sizeof msg - 1);
-      ::_exit(127);
-    }
-    ::execvpe(args[0], args.data(), envp.data());
-    const std::string msg =
-        std::string("ktstr: cannot run ") + args[0] + ": " + std::strerror(errno) + "\n";
-    write_all(1, msg.data(), msg.size());
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from the parent, so the group exists before we signal it
-  ::close(fds[1]);
+  const pid_t pid = child.pid;
+  const int output = child.output;
 
   std::string pending;
   char buf[16384];
@@ -161,12 +102,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     if (term_sent && std::chrono::steady_clock::now() - term_time > std::chrono::seconds(3))
       ::kill(-pid, SIGKILL);
     struct pollfd pfd {
-      fds[0], POLLIN, 0
+      output, POLLIN, 0
     };
     const int r = ::poll(&pfd, 1, 200);
     if (r < 0 && errno != EINTR) break;
     if (r <= 0) continue;
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    const ssize_t n = ::read(output, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       break;
@@ -186,7 +127,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
   }
   if (options.on_line && !pending.empty()) options.on_line(pending);
-  ::close(fds[0]);
+  ::close(output);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) break;

@@ -1,12 +1,9 @@
-// Spawning QEMU without leaks. The child, between fork and exec, only calls
-// async-signal-safe functions (the runner is multi-threaded): it makes its own
-// process group, asks for SIGKILL when its parent dies (and checks that the
-// parent is still the one that forked it, since the parent may have died
-// before prctl took effect), restores default signal handling, wires stdin to
-// /dev/null and stdout/stderr to the output file, and execs. An exec failure
-// comes back through a close-on-exec pipe as an errno. The parent then
-// registers the group in VmRegistry; if an interrupt raced the spawn, the new
-// group is killed right away.
+// Spawning QEMU without leaks (vmm/subprocess.h): its own process group,
+// SIGKILL when the spawning thread dies (checked against a parent that died
+// before prctl took effect), default signal handling, stdin /dev/null and
+// stdout/stderr to the output file. The parent then registers the group in
+// VmRegistry; if an interrupt raced the spawn, the new group is killed right
+// away.
 //
 // Reaping: when the leader has exited we look at it with WNOWAIT first, kill
 // whatever else is left in its group while the zombie still pins the group id
@@ -17,8 +14,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,7 +21,7 @@
 #include <cstring>
 #include <thread>
 
-extern char** environ;
+#include "vmm/subprocess.h"
 
 namespace ktstr {
 namespace {
@@ -41,23 +36,6 @@ void on_terminating_signal(int) {
     _exit(130);
   }
   registry->interrupt();
-}
-
-/// The executable for argv[0]: itself if it has a '/', else the first match in PATH.
-std::string resolve_binary(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string dir = dirs.substr(start, end - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return "";
 }
 
 ExitStatus from_siginfo(const siginfo_t& info) {
@@ -152,82 +130,25 @@ QemuProcess::Spawned QemuProcess::spawn(const SpawnOptions& options) {
     result.error = "start qemu: empty command";
     return result;
   }
-  std::string binary = resolve_binary(options.argv[0]);
-  if (binary.empty()) {
-    result.error = "start qemu: " + options.argv[0] + ": not found in PATH";
+  const Redirect output =
+      options.output_path.empty() ? Redirect::null() : Redirect::to_file(options.output_path);
+  const Subprocess child = spawn_subprocess({.argv = options.argv,
+                                             .stdout_to = output,
+                                             .stderr_to = Redirect::same_as_stdout(),
+                                             .new_process_group = true,
+                                             .pdeathsig = SIGKILL,
+                                             .pidfd = true});
+  if (!child.ok()) {
+    result.error = "start qemu: " + child.error;
     return result;
   }
-  int out = open(options.output_path.empty() ? "/dev/null" : options.output_path.c_str(),
-                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) {
-    result.error = "start qemu: open " + options.output_path.string() + ": " + strerror(errno);
-    return result;
-  }
-  int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
-    result.error = std::string("start qemu: pipe: ") + strerror(errno);
-    close(out);
-    return result;
-  }
-  std::vector<char*> argv;
-  for (const std::string& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-
-  // No handler of ours may run in the child before exec.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(127);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    int in = open("/dev/null", O_RDONLY);
-    if (in >= 0) dup2(in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    execve(binary.c_str(), argv.data(), environ);
-    int e = errno;
-    ssize_t ignored = write(err_pipe[1], &e, sizeof e);
-    (void)ignored;
-    _exit(127);
-  }
-  int fork_errno = errno;
-  if (pid > 0) setpgid(pid, pid);  // also from the parent: no window where kill(-pid) misses
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  close(out);
-  close(err_pipe[1]);
-  if (pid < 0) {
-    close(err_pipe[0]);
-    result.error = std::string("start qemu: fork: ") + strerror(fork_errno);
-    return result;
-  }
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = read(err_pipe[0], &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
-  close(err_pipe[0]);
-  if (n == sizeof child_errno) {
-    waitpid(pid, nullptr, 0);
-    result.error = "start qemu: exec " + binary + ": " + strerror(child_errno);
-    return result;
-  }
-  // glibc 2.36's <sys/pidfd.h> lacks extern "C", so call the syscall directly.
-  // -1 on kernels before 5.3: wait_for() and the supervisor fall back to polling.
-  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd >= 0) fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  // A pidfd of -1 (kernels before 5.3): wait_for() and the supervisor poll.
+  const pid_t pid = child.pid;
   if (options.registry != nullptr) {
     options.registry->add(pid);
     if (options.registry->interrupted()) kill(-pid, SIGKILL);
   }
-  result.process = QemuProcess(pid, pidfd, options.registry);
+  result.process = QemuProcess(pid, child.pidfd, options.registry);
   return result;
 }
 

@@ -178,6 +178,10 @@ def main():
         guest.say("[    1.000001] Oops: 0002 [#1] PREEMPT SMP NOPTI\r\n")
         guest.say("[    1.000002] Kernel panic - not syncing: Fatal exception\r\n")
         sys.exit(0)  # panic=-1 with -no-reboot: QEMU exits 0
+    if s == "boot_panic":  # the guest kernel crashes before the agent (PID 1) ran
+        guest.say("[    0.500000] Oops: general protection fault, probably for non-canonical address\r\n")
+        guest.say("[    0.500001] Kernel panic - not syncing: Fatal exception\r\n")
+        sys.exit(0)  # panic=-1 with -no-reboot: QEMU exits 0
     if s == "bad_bytes":  # issue 14: a scenario wrote "\xff\n" to stdout
         guest.send(typed("booted", topology={"cpus": 2}))
         guest.console.sendall(b"\xff\n[    1.0] BUG: \xc3 half a character\r\n\xe2\x82")

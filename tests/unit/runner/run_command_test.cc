@@ -26,7 +26,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Answers every launch with a scripted outcome and records the configs.
+// The guest's files of a request as one string: each guest path, then its
+// content (the bytes, or the host file's), as the initrd would carry them.
+std::string guest_files_text(const VmRequest& request) {
+  std::string out;
+  for (const InitramfsEntry& e : request.guest_files) {
+    out += e.guest_path + "\n";
+    if (e.host_path.empty()) {
+      out += e.bytes;
+    } else {
+      std::ifstream in(e.host_path, std::ios::binary);
+      out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// Answers every launch with a scripted outcome and records the requests.
 class FakeLauncher : public VmLauncher {
  public:
   std::string verdict = "pass";
@@ -34,14 +51,16 @@ class FakeLauncher : public VmLauncher {
   std::vector<std::string> details = {"worker 3 starved"};
   std::string console_tail;  ///< what the guest's console showed
   int throw_on_launch = 0;   ///< 1-based launch that throws (0: none)
-  std::vector<VmConfig> launched;
-  std::vector<std::string> initrds;  ///< each launch's initrd bytes (the runner deletes it)
+  std::vector<VmRequest> launched;
+  std::vector<std::string> initrds;  ///< each launch's guest files (guest_files_text)
+  VmLaunchInfo info;                 ///< returned with every outcome
   nlohmann::json telemetry;          ///< the result's data.telemetry, when not null
 
-  VmOutcome launch(const VmConfig& config, const QemuCommand&, const VmTimeouts&) override {
+  VmResult launch(const VmRequest& request) override { return {outcome(request), info}; }
+
+  VmOutcome outcome(const VmRequest& config) {
     launched.push_back(config);
-    std::ifstream in(config.initrd, std::ios::binary);
-    initrds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    initrds.push_back(guest_files_text(config));
     if (static_cast<int>(launched.size()) == throw_on_launch)
       throw std::runtime_error("launcher failed\x1b[2J");
     VmOutcome o;
@@ -379,84 +398,59 @@ class ScriptedLauncher : public FakeLauncher {
   double teardown_ms = 0;
   std::vector<std::string> initrds;
 
-  VmOutcome launch(const VmConfig& config, const QemuCommand& cmd,
-                   const VmTimeouts& timeouts) override {
+  VmResult launch(const VmRequest& request) override {
     const size_t i = launched.size();
     if (i < verdicts.size() && !verdicts[i].empty()) verdict = verdicts[i];
-    VmOutcome o = FakeLauncher::launch(config, cmd, timeouts);
+    VmOutcome o = FakeLauncher::outcome(request);
     o.timings.teardown_ms = teardown_ms;
-    std::ifstream in(config.initrd, std::ios::binary);
-    initrds.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return o;
+    initrds.push_back(guest_files_text(request));
+    return {o, info};
   }
 };
 
-// Boots that crash in the guest kernel before the agent ran (a panic with no
-// "booted" frame), for the first `crashes` launches; then FakeLauncher's run.
-class BootCrashLauncher : public FakeLauncher {
- public:
-  int crashes = 1;
-  bool after_boot = false;  ///< the crash comes after the "booted" frame instead
+// The launcher booted twice (vmm/qemu_vm_launcher_test.cc covers when): the
+// runner shows its note and stores it in result.json.
+constexpr const char* kRetryNote =
+    "the first boot crashed in the guest kernel before the agent ran (under TCG; docs/vm.md): "
+    "Oops: general protection fault\\x1b[2J; booted again (its logs: console.attempt-1.log)";
 
-  VmOutcome launch(const VmConfig& config, const QemuCommand& cmd,
-                   const VmTimeouts& timeouts) override {
-    VmOutcome o = FakeLauncher::launch(config, cmd, timeouts);
-    if (static_cast<int>(launched.size()) > crashes) return o;
-    std::ofstream(config.run_dir / "console.log") << "attempt " << launched.size() << "\n";
-    if (!after_boot) o.booted = nullptr;
-    o.result = nullptr;
-    o.done = false;
-    o.reason = VmExitReason::kPanic;
-    o.detail = "kernel panic";
-    o.findings.push_back(
-        {.line = "Oops: general protection fault\x1b[2J", .detail = "", .fatal = true});
-    return o;
-  }
-};
-
-TEST_F(RunCommandTest, AGuestKernelCrashBeforeTheAgentRanBootsOnceMoreAndSaysSo) {
-  BootCrashLauncher fake;
+TEST_F(RunCommandTest, ABootRetryIsANoteOnAPassAndInResultJson) {
+  FakeLauncher fake;
+  fake.info.boot_retry = kRetryNote;
   RunOptions o = options(kSpec);
   o.verbose = true;
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_tests(o, fake), kExitOk);
   const std::string out = ::testing::internal::GetCapturedStdout();
-  EXPECT_EQ(fake.launched.size(), 2u);
   EXPECT_THAT(out, ::testing::HasSubstr("PASS ktstr/a "));
-  EXPECT_THAT(out, ::testing::HasSubstr(
-                       "note: the first boot crashed in the guest kernel before the agent ran "
-                       "(under TCG; docs/vm.md): Oops: general protection fault\\x1b[2J; booted "
-                       "again (its logs: console.attempt-1.log)"));
-  const fs::path run_dir = fake.launched[0].run_dir;
-  std::ifstream first(run_dir / "console.attempt-1.log");
-  std::string line;
-  std::getline(first, line);
-  EXPECT_EQ(line, "attempt 1");  // the first boot's console is kept
+  EXPECT_THAT(out, ::testing::HasSubstr(std::string("note: ") + kRetryNote));
   const auto rj = results();
   ASSERT_EQ(rj.size(), 1u);
-  EXPECT_THAT(rj[0]["boot_retry"].get<std::string>(),
-              ::testing::HasSubstr("the first boot crashed"));
+  EXPECT_EQ(rj[0]["boot_retry"], kRetryNote);
 }
 
-TEST_F(RunCommandTest, TwoBootCrashesFailWithBothAndNoThirdBoot) {
-  BootCrashLauncher fake;
-  fake.crashes = 2;
+TEST_F(RunCommandTest, ABootRetryThatFailedTooIsAmongTheReasons) {
+  FakeLauncher fake;
+  fake.verdict = "fail";
+  fake.info.boot_retry = kRetryNote;
   ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_tests(options(kSpec), fake), kExitTestFailed);
   const std::string out = ::testing::internal::GetCapturedStdout();
-  EXPECT_EQ(fake.launched.size(), 2u);
   EXPECT_THAT(out, ::testing::HasSubstr("FAIL ktstr/a "));
   EXPECT_THAT(out, ::testing::HasSubstr("    the first boot crashed in the guest kernel"));
 }
 
-TEST_F(RunCommandTest, ACrashAfterTheAgentBootedIsNeverRetried) {
-  BootCrashLauncher fake;
-  fake.after_boot = true;
-  ::testing::internal::CaptureStdout();
-  EXPECT_EQ(run_tests(options(kSpec), fake), kExitTestFailed);
-  const std::string out = ::testing::internal::GetCapturedStdout();
-  EXPECT_EQ(fake.launched.size(), 1u);
-  EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("booted again")));
+TEST_F(RunCommandTest, TheLaunchersTcgThreadsAndInitrdSizesReachResultJson) {
+  FakeLauncher fake;
+  fake.info.tcg_threads = "single";
+  fake.info.initrd.base_bytes = 4096;
+  fake.info.initrd.overlay_bytes = 512;
+  EXPECT_EQ(run_tests(options(kSpec), fake), kExitOk);
+  const auto rj = results();
+  ASSERT_EQ(rj.size(), 1u);
+  EXPECT_EQ(rj[0]["tcg_threads"], "single");
+  EXPECT_EQ(rj[0]["initrd"]["base_bytes"], 4096);
+  EXPECT_EQ(rj[0]["initrd"]["overlay_bytes"], 512);
 }
 
 TEST_F(RunCommandTest, ReplicasRunEachInItsOwnVmAndDirectory) {

@@ -1,4 +1,4 @@
-#include "runner/boot_retry.h"
+#include "vmm/boot_retry.h"
 
 #include <fmt/format.h>
 
