@@ -282,7 +282,11 @@ std::optional<fs::path> resolve_run(const fs::path& parent, const std::string& r
     }
     return runs.back();
   }
-  if (fs::is_directory(run, ec)) return fs::path(run);
+  if (fs::is_directory(run, ec)) {
+    fs::path p(run);  // "shards/run-1/ID/" names ID, not a directory inside it
+    while (p.filename().empty() && p.has_relative_path()) p = p.parent_path();
+    return p;
+  }
   if (!run.empty() && run.find('/') == std::string::npos && fs::is_directory(parent / run, ec))
     return parent / run;
   *error = fmt::format(
