@@ -9,10 +9,12 @@
 
 #include "runner/exit_codes.h"
 #include "runner/kernel_command.h"
+#include "runner/merge_command.h"
 #include "runner/plugins_command.h"
 #include "runner/reeval_command.h"
 #include "runner/run_command.h"
 #include "runner/spec_commands.h"
+#include "runner/stats_command.h"
 
 int main(int argc, char** argv) {
   int exit_code = ktstr::kExitOk;
@@ -25,6 +27,8 @@ int main(int argc, char** argv) {
   ktstr::add_kernel_command(app, exit_code);
   ktstr::add_run_command(app, exit_code, std::vector<std::string>(argv, argv + argc));
   ktstr::add_reeval_command(app, exit_code);
+  ktstr::add_stats_command(app, exit_code);
+  ktstr::add_merge_command(app, exit_code);
   // `ktstr-run [OPTIONS] PATH...` means `ktstr-run run [OPTIONS] PATH...`.
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool help =

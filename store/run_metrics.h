@@ -2,7 +2,7 @@
 // sidecar's run record (never by re-running anything). Each metric has a
 // direction (which way is worse) and default thresholds: a change is a
 // regression only when it is worse by more than BOTH the absolute and the
-// relative threshold. Defaults are documented in docs/running.md ("stats").
+// relative threshold. Defaults and formulas are documented in docs/stats.md.
 #pragma once
 
 #include <map>
@@ -29,5 +29,8 @@ const std::vector<MetricDef>& metric_defs();
 /// The metrics of one sidecar (result.json): name -> value; a metric that
 /// cannot be computed (no telemetry, no wake samples) is absent.
 std::map<std::string, double> sidecar_metrics(const nlohmann::json& sidecar);
+
+/// The definition named `name`, or nullptr.
+const MetricDef* find_metric(const std::string& name);
 
 }  // namespace ktstr
