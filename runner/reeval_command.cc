@@ -28,7 +28,7 @@ namespace {
 // The spec paths to load: the user's, or every path the runs recorded that
 // still exists (a vanished one leaves its tests without a spec, reported per
 // test).
-std::vector<std::string> spec_paths(const ReevalOptions& options, const StoredRun& run,
+std::vector<std::string> spec_paths(const ReevalOptions& options, const StoredResults& run,
                                     std::ostream& err) {
   if (!options.paths.empty()) return options.paths;
   std::set<std::string> recorded;
@@ -49,7 +49,7 @@ std::vector<std::string> spec_paths(const ReevalOptions& options, const StoredRu
 }  // namespace
 
 int run_reeval(const ReevalOptions& options, std::ostream& out, std::ostream& err) {
-  const StoredRun run = read_stored_run(options.run_dir);
+  const StoredResults run = read_stored_run(options.run_dir);
   if (!run.error.empty()) {
     err << "ktstr-run: error: " << run.error << "\n";
     return kExitInfra;

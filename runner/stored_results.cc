@@ -61,8 +61,8 @@ StoredResult read_stored_result(const fs::path& file) {
   return r;
 }
 
-StoredRun read_stored_run(const fs::path& run_dir) {
-  StoredRun run;
+StoredResults read_stored_run(const fs::path& run_dir) {
+  StoredResults run;
   std::error_code ec;
   const fs::file_status st = fs::status(run_dir, ec);
   if (ec || !fs::exists(st)) {

@@ -28,14 +28,14 @@ struct StoredResult {
 /// Every result.json under `run_dir`, sorted by path. `error` is set (and
 /// nothing else) when `run_dir` is missing, not a directory, unreadable, or
 /// holds no result.json at all.
-struct StoredRun {
+struct StoredResults {
   std::vector<StoredResult> results;
   std::string error;
 };
 
 /// Scans `run_dir` recursively (symlinks are not followed) and reads each
 /// result.json with read_stored_result().
-StoredRun read_stored_run(const std::filesystem::path& run_dir);
+StoredResults read_stored_run(const std::filesystem::path& run_dir);
 
 /// Reads one result.json. The error names the file and what is wrong:
 /// "<file>: not a JSON object (...)", "<file>: no run record (...)", "<file>:
