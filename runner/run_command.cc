@@ -331,6 +331,16 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   return rc;
 }
 
+int run_tests(const RunOptions& options, VmLauncher& launcher) {
+  struct Borrowed : VmLauncher {
+    explicit Borrowed(VmLauncher& l) : inner(l) {}
+    VmResult launch(const VmRequest& request) override { return inner.launch(request); }
+    VmLauncher& inner;
+  };
+  return run_tests(options,
+                   [&](const BaseInitramfs&) { return std::make_unique<Borrowed>(launcher); });
+}
+
 void add_run_command(CLI::App& app, int& exit_code, const std::vector<std::string>& argv) {
   auto opts = std::make_shared<RunOptions>();
   opts->argv = argv;

@@ -22,4 +22,7 @@ void add_run_command(CLI::App& app, int& exit_code, const std::vector<std::strin
 /// Runs the tests with launchers from `make_launcher`; returns the exit code.
 int run_tests(const RunOptions& options, const LauncherFactory& make_launcher);
 
+/// The same with one launcher the caller owns (tests), called from every executor thread.
+int run_tests(const RunOptions& options, VmLauncher& launcher);
+
 }  // namespace ktstr

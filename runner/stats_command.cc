@@ -141,7 +141,8 @@ int run_stats_show(const StatsOptions& options, std::ostream& out, std::ostream&
   if (!facts.empty()) out << facts << "\n";
   const bool complete = !run->summary.contains("complete") ||
                         (run->summary["complete"].is_boolean() && run->summary["complete"]);
-  out << fmt::format("{} tests: {}{}\n", run->tests().size(), counts_text(status_counts(*run)),
+  out << fmt::format("{} test{}: {}{}\n", run->tests().size(), run->tests().size() == 1 ? "" : "s",
+                     counts_text(status_counts(*run)),
                      complete ? "" : " (incomplete: interrupted, or still running)");
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> head = {"STATUS", "TEST"};

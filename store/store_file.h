@@ -1,7 +1,6 @@
-// Writing a run directory's files so that a reader (stats, merge, CI, a
-// person) sees the old file or the new one, never half of one. Until
-// report/atomic_write.h lands this is the store's own copy; when it does,
-// callers switch to write_file_atomically() and this file goes.
+// A run directory's JSON files, written atomically through
+// report/atomic_write.h, so a reader (stats, merge, CI, a person) sees the
+// old file or the new one, never half of one.
 #pragma once
 
 #include <filesystem>
@@ -10,9 +9,7 @@
 
 namespace ktstr {
 
-/// Writes `bytes` to `path` through a temporary file in the same directory
-/// and a rename. Returns "" on success, else what failed ("write
-/// /x/summary.json: No space left on device"); the temporary is removed.
+/// write_file_atomically(path, bytes): "" on success, else what failed.
 std::string write_store_file(const std::filesystem::path& path, const std::string& bytes);
 
 /// `value` as indented JSON (invalid UTF-8 from the guest becomes U+FFFD),

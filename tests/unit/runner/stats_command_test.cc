@@ -8,6 +8,7 @@
 
 #include "../store/synthetic_run.h"
 #include "runner/merge_command.h"
+#include "runner/stored_results.h"
 
 namespace ktstr {
 namespace {
@@ -153,6 +154,11 @@ TEST_F(StatsCommand, MergeExitsAsTheMergedRunWould) {
   EXPECT_EQ(run_merge(m, {}, out_, err_), 1);
   EXPECT_NE(out_.str().find("ktstr-run: merged 2 runs (2 tests) into " + m.out), std::string::npos)
       << out_.str();
+  // reeval finds every test's result.json in the merged run.
+  const StoredResultSet merged = read_stored_run(m.out);
+  EXPECT_EQ(merged.error, "");
+  ASSERT_EQ(merged.results.size(), 2u);
+  EXPECT_TRUE(merged.results[0].record) << merged.results[0].error;
   m.out = (tmp_.path() / "merged2").string();
   m.runs = {(tmp_.path() / "p1").string()};
   EXPECT_EQ(run_merge(m, {}, out_, err_), 0);
