@@ -196,7 +196,8 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
     std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";
     return kExitInfra;
   }
-  fs::path runs_parent = options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
+  fs::path runs_parent =
+      options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
   std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
   if (options.run_dir.empty()) {
     for (const auto& p : specs.set->projects) {

@@ -159,9 +159,8 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   list->add_flag("--json", st->json, "Print JSON");
   list->add_flag("-v,--verbose", st->verbose, "Also print descriptions and [ignored]");
   add_spec_options(list, st->options);
-  list->callback([st, &exit_code] {
-    exit_code = run_list(st->options, st->json, std::cout, st->verbose);
-  });
+  list->callback(
+      [st, &exit_code] { exit_code = run_list(st->options, st->json, std::cout, st->verbose); });
 
   auto* explain =
       app.add_subcommand("explain", "Show every merged setting of a test and its origin");

@@ -9,8 +9,8 @@ std::string write_store_file(const std::filesystem::path& path, const std::strin
 }
 
 std::string write_store_json(const std::filesystem::path& path, const nlohmann::json& value) {
-  return write_store_file(path,
-                          value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  return write_store_file(
+      path, value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace ktstr

@@ -69,7 +69,10 @@ TEST(ExitCodes, ListAndExplain) {
   dir.write("a.toml", "[test.t]\ndescription = \"d\"\n[[test.t.cgroup]]\nname = \"c\"\n");
   std::ostringstream list;
   EXPECT_EQ(run_list(options_for(dir.path()), false, list), kExitOk);
-  EXPECT_THAT(list.str(), HasSubstr("ktstr/t  d"));
+  EXPECT_EQ(list.str(), "ktstr/t\n");  // one full name per line (SPEC)
+  std::ostringstream verbose;
+  EXPECT_EQ(run_list(options_for(dir.path()), false, verbose, true), kExitOk);
+  EXPECT_THAT(verbose.str(), HasSubstr("ktstr/t  d"));
   std::ostringstream ex;
   EXPECT_EQ(run_explain(options_for(dir.path()), "ktstr/t", false, ex), kExitOk);
   EXPECT_THAT(ex.str(), HasSubstr("description"));

@@ -45,8 +45,8 @@ TEST(RunOptions, EnvironmentTwinsApplyWhenTheOptionIsAbsent) {
   const RunOptions cli = parse({"specs/", "-f", "from_cli", "--partition", "count:2/2"});
   EXPECT_THAT(cli.filters, ElementsAre("from_cli"));
   EXPECT_EQ(cli.partition, "count:2/2");
-  for (const char* v : {"KTSTR_FILTER", "KTSTR_PARTITION", "KTSTR_RETRIES", "KTSTR_FAIL_FAST",
-                        "KTSTR_JOBS"})
+  for (const char* v :
+       {"KTSTR_FILTER", "KTSTR_PARTITION", "KTSTR_RETRIES", "KTSTR_FAIL_FAST", "KTSTR_JOBS"})
     unsetenv(v);
 }
 

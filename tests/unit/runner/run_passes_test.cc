@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "exec/host_budget.h"
 #include "fake_vm_launcher.h"
 #include "runner/exit_codes.h"
 #include "runner/run_command.h"
@@ -20,9 +21,9 @@ namespace ktstr {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FakeVms;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using testing::FakeVms;
 
 constexpr const char* kTree = R"(
 [test.alpha]
@@ -104,7 +105,8 @@ class RunPassesTest : public ::testing::Test {
   }
   std::map<std::string, std::string> statuses() const {
     std::map<std::string, std::string> m;
-    for (const auto& t : summary()["tests"])
+    const nlohmann::json s = summary();
+    for (const auto& t : s["tests"])
       m[t.value("display_name", t.value("name", ""))] = t.value("status", "");
     return m;
   }
@@ -277,6 +279,12 @@ TEST_F(RunPassesTest, FailFastLeavesTheRestNotRun) {
 
 TEST_F(RunPassesTest, JobsCapsTheVmsAtOnceAndRunJobsInKtstrTomlIsHonoured) {
   vms_.delay = std::chrono::milliseconds(50);
+  RunOptions free_run = options();
+  EXPECT_EQ(run(free_run).rc, kExitOk);
+  if (host_cpus() >= 2) {
+    EXPECT_GE(vms_.max_running.load(), 2);  // 1-vCPU VMs: two at once
+  }
+  vms_.max_running = 0;
   RunOptions o = options();
   o.jobs = 1;
   EXPECT_EQ(run(o).rc, kExitOk);
@@ -325,8 +333,8 @@ TEST(RunPassesInterrupt, CtrlCExits130KeepsFinishedResultsAndMarksTheRestNotRun)
         fs::path run = fs::directory_iterator(dir / "runs")->path();
         std::ifstream in(run / "summary.json");
         const auto s = nlohmann::json::parse(in);
-        bool ok = rc == 130 && s["interrupted"] == true && fs::exists(run / "alpha" / "result.json") &&
-                  !fs::exists(run / "beta");
+        bool ok = rc == 130 && s["interrupted"] == true &&
+                  fs::exists(run / "alpha" / "result.json") && !fs::exists(run / "beta");
         for (const auto& t : s["tests"])
           if (t["name"] != "ktstr/alpha" && t["status"] != "NOT-RUN" && t["status"] != "SKIP")
             ok = false;
