@@ -1,8 +1,11 @@
-// Writes the sample run (sample_run.h) as junit.xml and summary.json into the
-// directory given, through the reporters themselves (listeners, atomic
-// writes), for junit_check.py to validate and parse.
+// Writes the sample run (sample_run.h) as junit.xml, summary.json and the
+// console's pipe output (console.txt) into the directory given, through the
+// reporters themselves (listeners, atomic writes), for junit_check.py to
+// validate and parse and golden_check.py to compare with tests/golden/reports/.
+#include <fstream>
 #include <iostream>
 
+#include "report/console_reporter.h"
 #include "report/json_reporter.h"
 #include "report/junit_reporter.h"
 #include "tests/report/sample_run.h"
@@ -17,7 +20,10 @@ int main(int argc, char** argv) {
   ktstr::SampleRun run;
   ktstr::JunitReporter junit(dir / "junit.xml");
   ktstr::JsonReporter json(dir / "summary.json");
+  std::ofstream console_file(dir / "console.txt");
+  ktstr::ConsoleReporter console(console_file, ktstr::ConsoleStyle{});  // a pipe: plain blocks
   ktstr::ListenerList listeners;
+  listeners.add(&console);
   listeners.add(&junit);
   listeners.add(&json);
   listeners.run_started(run.info, run.plan);
