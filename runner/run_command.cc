@@ -18,6 +18,7 @@
 #include "runner/exit_codes.h"
 #include "runner/host_only_run.h"
 #include "runner/include_files.h"
+#include "runner/install_paths.h"
 #include "runner/preboot_check.h"
 #include "runner/qemu_vm_launcher.h"
 #include "runner/replica_runs.h"
@@ -38,18 +39,7 @@ using nlohmann::json;
 
 namespace {
 
-fs::path find_agent() {
-  if (const char* env = std::getenv("KTSTR_AGENT")) return env;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  for (const fs::path& p : {self.parent_path() / "ktstr-agent",
-                            self.parent_path().parent_path() / "guest" / "ktstr-agent",
-                            fs::path(KTSTR_BUILD_DIR) / "guest" / "ktstr-agent",
-                            self.parent_path().parent_path() / "lib" / "ktstr" / "ktstr-agent"}) {
-    if (fs::exists(p, ec)) return p;
-  }
-  return {};
-}
+fs::path find_agent() { return install_paths().agent; }
 
 GuestTestSpec guest_spec(const ResolvedTest& t, const Catalog& cat) {
   GuestTestSpec g;
