@@ -12,6 +12,8 @@ if ! unshare -m true 2>/dev/null; then
   echo "SKIP: unshare -m needs root (or user namespaces): cannot hide the build tree" >&2
   exit 77
 fi
+# Deepest first: a build dir inside the source dir is hidden before its parent.
+mapfile -t dirs < <(printf '%s\n' "${dirs[@]}" | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2-)
 # shellcheck disable=SC2016  # expanded by the inner bash
-script='for d in "${@:2:$1}"; do mount -t tmpfs -o size=1m,mode=0755 ktstr-hidden "$d"; done; shift $(($1 + 1)); exec "$@"'
+script='set -e; for d in "${@:2:$1}"; do mount -t tmpfs -o size=1m,mode=0755 ktstr-hidden "$d"; done; for d in "${@:2:$1}"; do [ ! -e "$d" ] || [ -z "$(ls -A "$d")" ]; done; shift $(($1 + 1)); exec "$@"'
 exec unshare -m --propagation private bash -c "$script" hide "${#dirs[@]}" "${dirs[@]}" "$@"
