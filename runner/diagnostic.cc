@@ -230,7 +230,8 @@ nlohmann::json render_json(const Diagnostics& diags) {
                         {"line", d.pos.line},
                         {"col", d.pos.col},
                         {"message", cap_message(d.message)}};
-    if (!d.help.empty()) e["help"] = cap_message(d.help);
+    // Always present (docs/specs.md lists it): "" when there is no hint.
+    e["help"] = cap_message(d.help);
     nlohmann::json notes = nlohmann::json::array();
     for (const auto& n : d.notes) {
       notes.push_back({{"file", n.pos.file},

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "runner/exit_codes.h"
+#include "runner/install_paths.h"
 #include "vmm/kernel_build.h"
 #include "vmm/kernel_fetch.h"
 #include "vmm/kernel_image_check.h"
@@ -50,13 +51,7 @@ struct CleanCli {
 
 }  // namespace
 
-fs::path default_config_fragment() {
-#ifdef KTSTR_SOURCE_DIR
-  return fs::path(KTSTR_SOURCE_DIR) / "kernel" / "ktstr-sched-ext.config";
-#else
-  return fs::path("kernel") / "ktstr-sched-ext.config";
-#endif
-}
+fs::path default_config_fragment() { return install_paths().kernel_config_fragment; }
 
 int run_kernel_list(bool json, std::ostream& out, const fs::path& root) {
   const auto entries = list_kernels(root);
@@ -190,7 +185,7 @@ void add_kernel_command(CLI::App& app, int& exit_code) {
                     "`debian` (linux-source-6.12, unpacked into the cache) or a kernel tree DIR");
   build->add_option("--config-fragment", b->fragment,
                     "Config fragment merged on top of allnoconfig (default: the project's "
-                    "kernel/ktstr-sched-ext.config)");
+                    "share/ktstr/kernel/ktstr-sched-ext.config beside the binary)");
   build->add_option("-j,--jobs", b->jobs, "Parallel make jobs (default: CPUs + 1)")
       ->check(CLI::PositiveNumber);
   build->add_flag(

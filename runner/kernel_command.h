@@ -24,7 +24,8 @@ int run_kernel_list(bool json, std::ostream& out,
 int run_kernel_clean(const std::vector<std::string>& labels, bool all, bool work, std::ostream& out,
                      std::ostream& err, const std::filesystem::path& root = kernel_cache_root());
 
-/// The project's config fragment (kernel/ktstr-sched-ext.config in the source tree).
+/// The project's config fragment: share/ktstr/kernel/ktstr-sched-ext.config of
+/// the installed or build tree (runner/install_paths.h; KTSTR_DATA_DIR overrides).
 std::filesystem::path default_config_fragment();
 
 }  // namespace ktstr

@@ -22,6 +22,7 @@
 #include <system_error>
 
 #include "runner/edit_distance.h"
+#include "runner/install_paths.h"
 #include "runner/plugin_file.h"
 
 namespace ktstr {
@@ -72,24 +73,7 @@ std::vector<fs::path> split_path_list(std::string_view text) {
   return out;
 }
 
-std::vector<fs::path> default_plugin_dirs() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!exe.empty()) {
-    // The installed layout wins: an installed binary must not depend on a
-    // build tree that may be gone or stale.
-    fs::path installed =
-        (exe.parent_path() / ".." / "lib" / "ktstr" / "plugins").lexically_normal();
-    if (fs::is_directory(installed, ec)) return {installed};
-  }
-#ifdef KTSTR_BUILD_DIR
-  const fs::path build(KTSTR_BUILD_DIR);
-  const std::string rel = exe.lexically_relative(build).string();
-  const bool in_build_tree = exe.empty() || (!rel.empty() && rel.rfind("..", 0) != 0);
-  if (in_build_tree && fs::is_directory(build / "plugins", ec)) return {build / "plugins"};
-#endif
-  return {};
-}
+std::vector<fs::path> default_plugin_dirs() { return install_paths().plugin_dirs; }
 
 std::vector<fs::path> plugin_search_dirs(const fs::path& spec_dir,
                                          const std::vector<fs::path>& project_plugin_path,

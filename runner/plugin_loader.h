@@ -23,8 +23,8 @@ std::vector<std::filesystem::path> plugin_search_dirs(
     const std::vector<std::filesystem::path>& cli_dirs, const char* env_value);
 
 /// The program's own plugin dir: <dir of the binary>/../lib/ktstr/plugins when
-/// it exists (installed layout), else KTSTR_BUILD_DIR/plugins when the running
-/// binary is inside that build tree.
+/// it exists (installed layout), else <build>/plugins when the running binary
+/// is inside a build tree (runner/install_paths.h).
 std::vector<std::filesystem::path> default_plugin_dirs();
 
 /// The outcome of resolving a plugin name or path.

@@ -1,5 +1,6 @@
 // The `plugins` subcommand: resolve each argument, inspect it without running
-// any scenario, and print the scenarios as aligned text or JSON.
+// any scenario, and print the scenarios as aligned text or JSON. Paths are
+// shown as the user would type them: relative to the cwd when below it.
 #include "runner/plugins_command.h"
 
 #include <algorithm>
@@ -19,15 +20,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// A scenario's source file as its plugin recorded it (__FILE__): our own
+// plugins record it from their source root; a plugin built elsewhere may
+// record an absolute path, shown relative to the cwd when below it.
+std::string shown_source(const std::string& file) {
+  return fs::path(file).is_absolute() ? display_path(file) : file;
+}
+
 nlohmann::json to_json(const PluginInfo& info) {
   nlohmann::json j;
-  j["path"] = info.path.string();
+  j["path"] = display_path(info.path);
   j["abi"] = info.abi;
   j["sdk_version"] = info.sdk_version;
   j["scenarios"] = nlohmann::json::array();
   for (const auto& s : info.scenarios)
-    j["scenarios"].push_back(
-        {{"name", s.name}, {"file", s.file}, {"line", s.line}, {"description", s.description}});
+    j["scenarios"].push_back({{"name", s.name},
+                              {"file", shown_source(s.file)},
+                              {"line", s.line},
+                              {"description", s.description}});
   if (!info.ok()) {
     j["error"] = info.error;
     j["kind"] = info.kind;
@@ -36,12 +46,12 @@ nlohmann::json to_json(const PluginInfo& info) {
 }
 
 void print_text(const PluginInfo& info, std::ostream& out) {
-  out << info.path.string() << " (ABI " << info.abi << ", " << info.scenarios.size()
+  out << display_path(info.path) << " (ABI " << info.abi << ", " << info.scenarios.size()
       << (info.scenarios.size() == 1 ? " scenario)\n" : " scenarios)\n");
   size_t name_w = 0, loc_w = 0;
   std::vector<std::string> locs;
   for (const auto& s : info.scenarios) {
-    locs.push_back(s.file + ":" + std::to_string(s.line));
+    locs.push_back(shown_source(s.file) + ":" + std::to_string(s.line));
     name_w = std::max(name_w, s.name.size());
     loc_w = std::max(loc_w, locs.back().size());
   }

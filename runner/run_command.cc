@@ -25,6 +25,7 @@
 #include "report/junit_reporter.h"
 #include "runner/exit_codes.h"
 #include "runner/host_only_run.h"
+#include "runner/install_paths.h"
 #include "runner/instance_attempt.h"
 #include "runner/stale_runs.h"
 #include "store/run_store.h"
@@ -39,18 +40,7 @@ using nlohmann::json;
 
 namespace {
 
-fs::path find_agent() {
-  if (const char* env = std::getenv("KTSTR_AGENT")) return env;
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  for (const fs::path& p : {self.parent_path() / "ktstr-agent",
-                            self.parent_path().parent_path() / "guest" / "ktstr-agent",
-                            fs::path(KTSTR_BUILD_DIR) / "guest" / "ktstr-agent",
-                            self.parent_path().parent_path() / "lib" / "ktstr" / "ktstr-agent"}) {
-    if (fs::exists(p, ec)) return p;
-  }
-  return {};
-}
+fs::path find_agent() { return install_paths().agent; }
 
 // The first ktstr.toml's `[run] KEY`, with where it came from; null when unset.
 std::pair<json, std::string> run_setting(const LoadedSpecs& specs, const std::string& key) {

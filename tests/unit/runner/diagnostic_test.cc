@@ -130,7 +130,10 @@ TEST(RenderJson, CarriesEveryField) {
   ASSERT_EQ(e["notes"].size(), 1u);
   EXPECT_EQ(e["notes"][0]["file"], "b.toml");
   EXPECT_EQ(e["notes"][0]["message"], "first defined here");
-  EXPECT_FALSE(j["errors"][1].contains("help"));
+  // Every documented field is there, help too ("" when there is no hint).
+  for (const char* field : {"rule", "file", "line", "col", "message", "notes", "help"})
+    EXPECT_TRUE(j["errors"][1].contains(field)) << field;
+  EXPECT_EQ(j["errors"][1]["help"], "");
   EXPECT_EQ(j["errors"][1]["line"], 0);
 }
 

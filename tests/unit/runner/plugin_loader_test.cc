@@ -313,6 +313,42 @@ TEST(PluginsCommand, ListsScenariosWithFileLineAndDescription) {
   EXPECT_NE(out2.str().find("hidden_two"), std::string::npos);
 }
 
+// What `ktstr-run plugins basic` shows a user: the .so relative to the cwd
+// when below it (else absolute), and each scenario's file as recorded from
+// the source root, never a path of the machine that built it.
+TEST(PluginsCommand, ShowsPathsRelativeToTheCwdAndNoBuildMachinePath) {
+  const fs::path plugin = fs::path(KTSTR_BASIC_PLUGIN);
+  const auto old = fs::current_path();
+  fs::current_path(plugin.parent_path().parent_path());
+  PluginsOptions opt;
+  opt.plugins = {plugin.string()};
+  std::ostringstream out, err;
+  EXPECT_EQ(run_plugins_command(opt, out, err), 0) << err.str();
+  opt.json = true;
+  std::ostringstream jout, jerr;
+  EXPECT_EQ(run_plugins_command(opt, jout, jerr), 0) << jerr.str();
+  TempDir elsewhere;
+  fs::current_path(elsewhere.path());
+  opt.json = false;
+  std::ostringstream abs_out, abs_err;
+  EXPECT_EQ(run_plugins_command(opt, abs_out, abs_err), 0) << abs_err.str();
+  fs::current_path(old);
+
+  const std::string rel = (plugin.parent_path().filename() / plugin.filename()).string();
+  EXPECT_EQ(out.str().rfind(rel + " (ABI ", 0), 0u) << out.str();
+  EXPECT_NE(out.str().find("  pinned_per_llc  "), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find(" plugins/basic/pinned_per_llc.cc:"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find(plugin.parent_path().parent_path().parent_path().string()),
+            std::string::npos)
+      << out.str();
+  auto j = nlohmann::json::parse(jout.str());
+  EXPECT_EQ(j["plugins"][0]["path"], rel);
+  for (const auto& s : j["plugins"][0]["scenarios"])
+    EXPECT_EQ(s["file"].get<std::string>().rfind("plugins/basic/", 0), 0u) << s.dump();
+  // From elsewhere the plugin is named in full, so the line can be copied.
+  EXPECT_EQ(abs_out.str().rfind(plugin.string() + " (ABI ", 0), 0u) << abs_out.str();
+}
+
 TEST(PluginsCommand, JsonListsScenariosAndErrors) {
   PluginsOptions opt;
   opt.plugins = {so("ktstr_test_hidden").string(), so("ktstr_test_abi_mismatch").string()};

@@ -10,7 +10,7 @@ namespace ktstr {
 /// The result of an operation: empty `error` means success. Ctx methods return
 /// this instead of throwing (exceptions do not cross the plugin boundary).
 struct Status {
-  std::string error;
+  std::string error{};
   bool ok() const { return error.empty(); }
   explicit operator bool() const { return ok(); }
   static Status success() { return {}; }
@@ -21,7 +21,7 @@ struct Status {
 /// combines it with its own checks on the workers' telemetry.
 struct AssertResult {
   bool passed = true;
-  std::vector<std::string> details;
+  std::vector<std::string> details{};
 
   static AssertResult pass() { return {}; }
   static AssertResult fail(std::string detail) { return AssertResult{false, {std::move(detail)}}; }

@@ -26,11 +26,13 @@ struct WorkType {
 };
 
 /// One cgroup of workers. `workers` < 0 means the test's workers_per_cgroup.
+/// Every member has a default, so `CgroupDef{"wide"}` (the documented style)
+/// is warning-free under -Wall -Wextra (no missing-field-initializers).
 struct CgroupDef {
-  std::string name;  ///< relative to the scenario's cgroup root; "a/b" nests
+  std::string name{};  ///< relative to the scenario's cgroup root; "a/b" nests
   int workers = -1;
-  WorkType work;
-  std::string cpuset;  ///< "" | "llc:N" | "numa:N" | "0-3,6" | "disjoint:I/N" | "range:A-B"
+  WorkType work{};
+  std::string cpuset{};  ///< "" | "llc:N" | "numa:N" | "0-3,6" | "disjoint:I/N" | "range:A-B"
   std::string affinity =
       "inherit";  ///< inherit | llc_aligned | single_cpu | random_subset | cross_cgroup
   std::string policy = "normal";  ///< normal | batch | idle | fifo:P | rr:P
@@ -66,7 +68,7 @@ struct CgroupDef {
 /// What one worker did, collected when its group stops (a summary of the
 /// agent's full report; docs/telemetry.md defines every field).
 struct WorkerStats {
-  std::string cgroup;
+  std::string cgroup{};
   int index = 0;  ///< position within its group
   int pid = 0;
   std::uint64_t iterations = 0;   ///< outer loop iterations of the work type
@@ -77,7 +79,7 @@ struct WorkerStats {
   std::uint64_t max_gap_ns = 0;   ///< longest time between two checkpoints (waits excluded)
   std::uint64_t migrations = 0;   ///< CPU changes seen at checkpoints
   bool completed = false;         ///< stopped on request (false: killed, died, not started)
-  std::string error;              ///< what went wrong, "" if nothing
+  std::string error{};            ///< what went wrong, "" if nothing
 };
 
 }  // namespace ktstr

@@ -50,17 +50,19 @@ inline const char* op_name(Op op) {
 }
 
 /// One timed operation. Time is a fraction of the duration (`at`, 0..1) unless
-/// `at_ms` >= 0, which gives milliseconds from the start.
+/// `at_ms` >= 0, which gives milliseconds from the start. Every member has a
+/// default, so a partial aggregate (`Step{0.5, -1, Op::clear_cpuset, "a"}`)
+/// is warning-free.
 struct Step {
   double at = 0.0;
   double at_ms = -1.0;
   Op op = Op::set_cpuset;
-  std::string cgroup;
-  std::string cpuset;    ///< set_cpuset
-  std::string affinity;  ///< set_affinity
-  std::string target;    ///< move_tasks
-  std::string payload;   ///< run_payload / kill_payload
-  CgroupDef def;         ///< add_cgroup / spawn
+  std::string cgroup{};
+  std::string cpuset{};    ///< set_cpuset
+  std::string affinity{};  ///< set_affinity
+  std::string target{};    ///< move_tasks
+  std::string payload{};   ///< run_payload / kill_payload
+  CgroupDef def{};         ///< add_cgroup / spawn
 
   /// Helpers for the common steps.
   static Step set_cpuset_at(double at, std::string cgroup, std::string cpuset) {

@@ -9,11 +9,11 @@ namespace ktstr {
 /// CPU groups as observed in the guest. Every group is a sorted list of CPU
 /// ids; groups are sorted by their first CPU.
 struct Topology {
-  std::vector<int> cpus;                       ///< online CPUs
-  std::vector<std::vector<int>> llcs;          ///< CPUs sharing a last-level cache
-  std::vector<std::vector<int>> numa_nodes;    ///< CPUs of each NUMA node (empty nodes skipped)
-  std::vector<std::vector<int>> smt_siblings;  ///< hardware threads of each core
-  std::vector<int> usable_cpus;                ///< CPUs the scenario may run workers on
+  std::vector<int> cpus{};                       ///< online CPUs
+  std::vector<std::vector<int>> llcs{};          ///< CPUs sharing a last-level cache
+  std::vector<std::vector<int>> numa_nodes{};    ///< CPUs of each NUMA node (empty nodes skipped)
+  std::vector<std::vector<int>> smt_siblings{};  ///< hardware threads of each core
+  std::vector<int> usable_cpus{};                ///< CPUs the scenario may run workers on
 
   std::size_t num_cpus() const { return cpus.size(); }
   std::size_t num_llcs() const { return llcs.size(); }

@@ -1,0 +1,51 @@
+# Compiles, with -Wall -Wextra -Werror against the SDK headers, every C++
+# snippet of DOC that includes <ktstr/scenario.h>, and the extra sources in
+# EXTRA: what a plugin author copies from the docs builds without a warning.
+# Run with cmake -P; any failure is a FATAL_ERROR naming the snippet.
+foreach(v DOC INCLUDE_DIR WORK_DIR CXX EXTRA)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "docs_style_test.cmake: ${v} is not set")
+  endif()
+endforeach()
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+file(STRINGS ${DOC} lines)
+set(sources ${EXTRA})
+set(in_block FALSE)
+set(n 0)
+set(lineno 0)
+foreach(line IN LISTS lines)
+  math(EXPR lineno "${lineno} + 1")
+  if(NOT in_block AND line STREQUAL "```cpp")
+    set(in_block TRUE)
+    set(block "")
+    set(start ${lineno})
+  elseif(in_block AND line STREQUAL "```")
+    set(in_block FALSE)
+    if(block MATCHES "#include <ktstr/scenario.h>")
+      math(EXPR n "${n} + 1")
+      get_filename_component(doc_name ${DOC} NAME)
+      set(src ${WORK_DIR}/${doc_name}_line${start}.cc)
+      file(WRITE ${src} "${block}")
+      list(APPEND sources ${src})
+    endif()
+  elseif(in_block)
+    string(APPEND block "${line}\n")
+  endif()
+endforeach()
+if(n EQUAL 0)
+  message(FATAL_ERROR "no ```cpp snippet with #include <ktstr/scenario.h> in ${DOC}")
+endif()
+
+foreach(src IN LISTS sources)
+  execute_process(
+    COMMAND ${CXX} -std=c++20 -Wall -Wextra -Werror -fsyntax-only -I${INCLUDE_DIR}
+            -DBOOST_DLL_USE_STD_FS ${src}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${src} does not compile warning-free:\n${out}${err}")
+  endif()
+endforeach()
+list(LENGTH sources count)
+message(STATUS "docs style: ${count} sources compile with -Wall -Wextra -Werror")
