@@ -41,8 +41,9 @@ _ktstr_run() {
 
   local commands="run check list explain plugins kernel reeval stats merge"
   local spec_opts="--set --plugin-path"
-  local run_opts="--kernel --accel -f --filter -E --set --plugin-path --run-dir --run-ignored
-    --reporter --partition -j --jobs --list --gauntlet --budget -v --verbose -h --help"
+  local run_opts="--kernel --accel -f --filter -E --filter-expr --set --plugin-path --run-dir
+    --run-ignored --list --no-tests --repeat --retries --fail-fast --partition --shuffle --seed
+    -j --jobs --reporter -v --verbose -h --help"
 
   # The subcommand (and kernel's or stats' verb): the first words not options.
   local cmd="" sub="" i w
@@ -71,6 +72,10 @@ _ktstr_run() {
       _ktstr_run_words "text json"
       return 0
       ;;
+    --no-tests)
+      _ktstr_run_words "fail warn pass"
+      return 0
+      ;;
     --reporter)
       compopt -o nospace 2>/dev/null
       _ktstr_run_words "junit= json="
@@ -78,7 +83,7 @@ _ktstr_run() {
       ;;
     --partition)
       compopt -o nospace 2>/dev/null
-      _ktstr_run_words "hash:"
+      _ktstr_run_words "hash: count:"
       return 0
       ;;
     --run-dir | --plugin-path | --source)
@@ -89,7 +94,7 @@ _ktstr_run() {
       _ktstr_run_paths
       return 0
       ;;
-    -f | --filter | -E | --set | -j | --jobs | --budget)
+    -f | --filter | -E | --filter-expr | --set | -j | --jobs | --repeat | --retries | --seed)
       return 0 # free text
       ;;
   esac
@@ -104,7 +109,7 @@ _ktstr_run() {
   case "${cmd:-run}" in
     run) opts="$run_opts" ;;
     check) opts="--format --load $spec_opts -h --help" ;;
-    list) opts="--json --gauntlet $spec_opts -h --help" ;;
+    list) opts="--json -v --verbose $spec_opts -h --help" ;;
     explain) opts="--json $spec_opts -h --help" ;;
     plugins) opts="--json --load --plugin-path -h --help" ;;
     reeval) opts="--set -v --verbose -h --help" ;;

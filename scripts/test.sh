@@ -21,13 +21,14 @@ ctest --test-dir "$BUILD" --output-on-failure -j1 --timeout 600 -L e2e
 echo "test: unit tests and fuzzers under ASan/UBSan"
 cmake -S . -B build-asan -G Ninja -DKTSTR_SANITIZE=ON -DKTSTR_WERROR=ON >/dev/null
 targets=$(ninja -C build-asan -t targets all |
-  grep -oE '^(ktstr_test_[a-z_]+|ktstr_basic|ktstr-run|ktstr_runner_test|ktstr-agent|ktstr_guest_test|ktstr_vmm_test|ktstr_eval_test|ktstr_spec_mutation_test|ktstr_protocol_fuzz|ktstr_guest_text_fuzz):' |
+  grep -oE '^(ktstr_test_[a-z_]+|ktstr_basic|ktstr-run|ktstr_runner_test|ktstr-agent|ktstr_guest_test|ktstr_vmm_test|ktstr_eval_test|ktstr_plan_test|ktstr_report_test|ktstr_exec_test|ktstr_store_test|ktstr_spec_mutation_test|ktstr_protocol_fuzz|ktstr_guest_text_fuzz):' |
   tr -d ':' | sort -u)
 ninja -C build-asan -j"$(nproc)" $targets
 build-asan/tests/ktstr_runner_test --gtest_brief=1
 build-asan/tests/ktstr_guest_test --gtest_brief=1
 build-asan/tests/ktstr_vmm_test --gtest_brief=1
 build-asan/tests/ktstr_eval_test --gtest_brief=1
+for lib in plan report exec store; do build-asan/tests/ktstr_${lib}_test --gtest_brief=1; done
 build-asan/tests/fuzz/ktstr_spec_mutation_test --iterations 5000 --seed 1
 build-asan/tests/fuzz/ktstr_protocol_fuzz --iterations 200000 --seed 1
 build-asan/tests/fuzz/ktstr_guest_text_fuzz --iterations 5000 --seed 1

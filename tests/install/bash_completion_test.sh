@@ -62,7 +62,8 @@ expect "check" ktstr-run ch
 expect "kernel" ktstr-run ke
 expect_has "reeval" ktstr-run ""
 expect_has "specs" ktstr-run ""                       # paths too: `ktstr-run specs/` runs them
-expect "--reporter --run-dir --run-ignored" ktstr-run run --r
+expect "--repeat --reporter --retries --run-dir --run-ignored" ktstr-run run --r
+expect "fail pass warn" ktstr-run run --no-tests ""
 expect "-E" ktstr-run run specs -E
 expect "--partition" ktstr-run run --part
 expect "--kernel" ktstr-run specs --ker             # no subcommand: run's options
@@ -71,7 +72,7 @@ expect "6.12.117-scx-b03192c9" ktstr-run run --kernel 6.12.117-s
 expect "json text" ktstr-run check --format ""
 expect "auto kvm tcg" ktstr-run run --accel ""
 expect "json= junit=" ktstr-run run --reporter j
-expect "hash:" ktstr-run run --partition ""
+expect "count: hash:" ktstr-run run --partition ""
 expect "" ktstr-run run -E ""                          # an expression: nothing to offer
 expect "specs/a.toml specs/b.toml" ktstr-run check specs/
 expect "--format" ktstr-run check --fo
