@@ -109,7 +109,7 @@ CASES = {
                     r"sched_ext\); run `ktstr-run kernel build`"], {}),
     # Two kernels: each test runs once per kernel, named by it; sched_ext SKIPs on the prebuilt one.
     "two_kernels": (spec(SIMPLE, "two_kernels"), "two_kernels", "both", 0, "PASS",
-                    [r"(?m)^ktstr-run: 1 test on 2 kernels \(6\.12\.117-scx-[0-9a-f]{8}, ",
+                    [r"(?m)^ktstr-run: 2 tests on 2 kernels \(6\.12\.117-scx-[0-9a-f]{8}, ",
                      r"(?m)^PASS ktstr/two_kernels/kernel_6_12_117_scx ",
                      r"(?m)^SKIP ktstr/two_kernels/kernel_6_12_117 .*\n.*CONFIG_SCHED_CLASS_EXT",
                      r"(?m)^1 passed, 0 failed, 1 skipped"], {}),
