@@ -39,15 +39,6 @@ constexpr std::chrono::milliseconds kPollInterval{20};
 constexpr const char* kIgnoredReason = "ignored (use --run-ignored to run it)";
 constexpr const char* kInterruptedReason = "not run: interrupted";
 
-std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eval/evaluate.h"
+#include "guest/protocol/utc_time.h"
 #include "plan/plan.h"
 
 namespace ktstr {

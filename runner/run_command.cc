@@ -50,15 +50,6 @@ std::pair<json, std::string> run_setting(const LoadedSpecs& specs, const std::st
   return {json(), ""};
 }
 
-std::string utc_now() {
-  const std::time_t tt = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // The plan pass's options from the command line; "" or the usage error.
 std::string plan_options(const RunOptions& o, PlanOptions* out) {
   out->filters = o.filters;
@@ -281,7 +272,7 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   info.accel = std::string(accel_name(accel.accel));
   info.kernels = plan.kernels;
   info.argv = options.argv;
-  info.started_at = utc_now();
+  info.started_at = utc_now_iso8601();
   info.partition = plan_opts.partition;
   info.shuffle_seed = plan_opts.shuffle_seed;
   info.jobs = exec.jobs;

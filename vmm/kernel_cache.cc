@@ -222,15 +222,6 @@ uint64_t directory_size(const fs::path& dir) {
   return total;
 }
 
-std::string utc_now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 InstallResult install_entry(const fs::path& staging, KernelMetadata meta, const fs::path& root) {
   InstallResult r;
   std::error_code ec;

@@ -6,6 +6,8 @@
 // shared for users, exclusive for removal). `.work/` holds build trees and logs.
 #pragma once
 
+#include "guest/protocol/utc_time.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -151,8 +153,5 @@ void remove_stale_staging(const std::filesystem::path& root = kernel_cache_root(
 
 /// Total size of the regular files under `dir`.
 uint64_t directory_size(const std::filesystem::path& dir);
-
-/// Current UTC time as ISO 8601 ("2026-11-23T10:41:00Z").
-std::string utc_now_iso8601();
 
 }  // namespace ktstr

@@ -18,12 +18,8 @@
 
 namespace ktstr::testing {
 
-/// The agent's frames of a run that went as `request` declared.
-inline VmOutcome fake_outcome(const VmRequest& request, const std::string& verdict) {
-  VmOutcome o;
-  o.reason = VmExitReason::kDone;
-  o.done = true;
-  const TopologySpec t = request.topology;
+/// What the agent observes in a guest that has exactly topology `t`.
+inline ObservedTopology observed_as_declared(const TopologySpec& t) {
   ObservedTopology seen;
   int cpu = 0;
   for (int l = 0; l < t.llcs; ++l) {
@@ -43,7 +39,15 @@ inline VmOutcome fake_outcome(const VmRequest& request, const std::string& verdi
     for (int k = 0; k < per_node; ++k) g.push_back(n * per_node + k);
     seen.numa_nodes.push_back(g);
   }
-  o.booted = {{"type", "booted"}, {"topology", seen}};
+  return seen;
+}
+
+/// The agent's frames of a run that went as `request` declared.
+inline VmOutcome fake_outcome(const VmRequest& request, const std::string& verdict) {
+  VmOutcome o;
+  o.reason = VmExitReason::kDone;
+  o.done = true;
+  o.booted = {{"type", "booted"}, {"topology", observed_as_declared(request.topology)}};
   o.result = {{"type", "result"}, {"verdict", verdict}, {"details", nlohmann::json::array()}};
   o.result["data"]["telemetry"] = nlohmann::json(ScenarioTelemetry{});
   return o;

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fake_vm_launcher.h"
 #include "guest/protocol/observed_topology.h"
 #include "guest/protocol/worker_report.h"
 #include "runner/exit_codes.h"
@@ -67,26 +68,8 @@ class FakeLauncher : public VmLauncher {
     o.console_tail = console_tail;
     o.reason = VmExitReason::kDone;
     o.done = true;
-    ObservedTopology seen;
-    const TopologySpec t = topology_matches ? config.topology : TopologySpec{1, 1, 1, 1};
-    int cpu = 0;
-    for (int l = 0; l < t.llcs; ++l) {
-      std::vector<int> group;
-      for (int c = 0; c < t.cores * t.threads; ++c) group.push_back(cpu++);
-      seen.llc_groups.push_back(group);
-    }
-    seen.cpus = cpu;
-    for (int c = 0; c < cpu; c += t.threads) {
-      std::vector<int> g;
-      for (int k = 0; k < t.threads; ++k) g.push_back(c + k);
-      seen.smt_groups.push_back(g);
-    }
-    const int per_node = cpu / t.numa_nodes;
-    for (int n = 0; n < t.numa_nodes; ++n) {
-      std::vector<int> g;
-      for (int k = 0; k < per_node; ++k) g.push_back(n * per_node + k);
-      seen.numa_nodes.push_back(g);
-    }
+    const ObservedTopology seen = testing::observed_as_declared(
+        topology_matches ? config.topology : TopologySpec{1, 1, 1, 1});
     o.booted = {{"type", "booted"}, {"topology", seen}};
     o.result = {{"type", "result"}, {"verdict", verdict}, {"details", details}};
     // Every agent sends a telemetry (an empty one when no worker ran).
