@@ -2,7 +2,8 @@
 // library or file; this one only lists them and turns their failures into
 // exit codes (SPEC "Verdicts and exit codes"):
 //   specs    load, schema, resolve, pre-boot checks       (spec_pipeline)
-//   plan     tests x kernels x replicas x --repeat,        (plan/)
+//   plan     tests x flag profiles x (own topology, gauntlet (plan/)
+//            presets) x kernels x replicas x --repeat,
 //            filters, -E, partition, shuffle
 //   prepare  kernels, accelerator, agent, base initramfs,  (here, vmm/)
 //            run directory
@@ -27,6 +28,7 @@
 #include "runner/host_only_run.h"
 #include "runner/install_paths.h"
 #include "runner/instance_attempt.h"
+#include "runner/plan_host.h"
 #include "runner/stale_runs.h"
 #include "store/run_store.h"
 #include "vmm/accel.h"
@@ -106,6 +108,23 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   // --list and the no-match check need none (one kernel adds no name suffix).
   const KernelResolution& kernels = specs.kernels;
 
+  // The accelerator: the gauntlet's capacity rule needs it; an unusable
+  // one is an error only when something is going to boot (exit 3 below).
+  std::string accel_text = options.accel;
+  if (accel_text.empty()) {
+    auto [v, origin] = run_setting(specs, "accel");
+    accel_text = v.is_string() ? v.get<std::string>() : "auto";
+  }
+  Accel requested = Accel::kAuto;
+  if (!parse_accel(accel_text, &requested)) {
+    std::cerr << "ktstr-run: error: --accel must be auto, kvm or tcg (got '" << accel_text
+              << "')\n";
+    return kExitUsage;
+  }
+  AccelChoice accel = resolve_accel(requested);
+  plan_opts.gauntlet = options.gauntlet;
+  add_host_to_plan(plan_opts, specs.catalog, accel.ok() ? accel.accel : Accel::kTcg);
+
   // --- plan
   std::vector<PlanKernel> plan_kernels;
   const auto dims = kernel_dimension_names(kernels.kernels);
@@ -156,22 +175,12 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
     std::cerr << "ktstr-run: error: " << e << "\n";
     return kExitInfra;
   }
-  std::string accel_text = options.accel;
-  if (accel_text.empty()) {
-    auto [v, origin] = run_setting(specs, "accel");
-    accel_text = v.is_string() ? v.get<std::string>() : "auto";
-  }
-  Accel requested = Accel::kAuto;
-  if (!parse_accel(accel_text, &requested)) {
-    std::cerr << "ktstr-run: error: --accel must be auto, kvm or tcg (got '" << accel_text
-              << "')\n";
-    return kExitUsage;
-  }
-  AccelChoice accel = resolve_accel(requested);
   if (!accel.ok()) {
     std::cerr << "ktstr-run: error: " << accel.error << "\n";
     return kExitInfra;
   }
+  if (const std::string note = gauntlet_note(plan, plan_opts); !note.empty())
+    std::cout << "ktstr-run: " << note << "\n";
   BaseInitramfs base = prepare_base_initramfs({.agent = agent});
   if (!base.ok()) {
     std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";

@@ -36,6 +36,7 @@ struct RunOptions {
   bool run_ignored = false;
   bool verbose = false;
   bool list = false;              ///< --list: print what would run, run nothing
+  bool gauntlet = false;          ///< --gauntlet: the gauntlet variants run too
   std::string no_tests = "fail";  ///< --no-tests fail|warn|pass
   int repeat = 1;
   int retries = 0;
