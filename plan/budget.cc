@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "runner/test_resolver.h"
@@ -91,6 +92,7 @@ BudgetSelection select_within_budget(const std::vector<TestInstance>& instances,
                                      const CostModel& model) {
   struct Name {
     std::string name;
+    std::string test;
     double cost = 0;
     std::set<std::string> features;
   };
@@ -99,7 +101,7 @@ BudgetSelection select_within_budget(const std::vector<TestInstance>& instances,
     auto it =
         std::find_if(names.begin(), names.end(), [&](const Name& n) { return n.name == i.name; });
     if (it == names.end()) {
-      names.push_back({.name = i.name});
+      names.push_back({.name = i.name, .test = i.test ? i.test->name : i.name});
       it = names.end() - 1;
     }
     const std::string kernel =
@@ -110,6 +112,8 @@ BudgetSelection select_within_budget(const std::vector<TestInstance>& instances,
   BudgetSelection sel;
   sel.limit_s = limit_s;
   sel.candidates = names.size();
+  for (const auto& n : names)
+    if (sel.cheapest_s == 0 || n.cost < sel.cheapest_s) sel.cheapest_s = n.cost;
   std::set<std::string> possible, covered;
   for (const auto& n : names) possible.insert(n.features.begin(), n.features.end());
   std::vector<bool> taken(names.size(), false);
@@ -138,12 +142,23 @@ BudgetSelection select_within_budget(const std::vector<TestInstance>& instances,
     covered.insert(names[best].features.begin(), names[best].features.end());
   }
   // Coverage is complete (or nothing new fits): the rest of the budget runs
-  // more tests, in plan order.
+  // more tests, the least represented test first (then plan order), so every
+  // test gets a turn before any gets a second one.
+  std::map<std::string, int> per_test;
   for (size_t k = 0; k < names.size(); ++k)
-    if (!taken[k] && sel.used_s + names[k].cost <= limit_s) {
-      taken[k] = true;
-      sel.used_s += names[k].cost;
+    if (taken[k]) ++per_test[names[k].test];
+  while (true) {
+    int best = -1;
+    for (size_t k = 0; k < names.size(); ++k) {
+      if (taken[k] || sel.used_s + names[k].cost > limit_s) continue;
+      if (best < 0 || per_test[names[k].test] < per_test[names[best].test])
+        best = static_cast<int>(k);
     }
+    if (best < 0) break;
+    taken[best] = true;
+    sel.used_s += names[best].cost;
+    ++per_test[names[best].test];
+  }
   for (size_t k = 0; k < names.size(); ++k)
     if (taken[k]) sel.names.push_back(names[k].name);
   sel.chosen = sel.names.size();

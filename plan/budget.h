@@ -54,6 +54,7 @@ struct BudgetSelection {
   std::size_t candidates = 0;       ///< test names considered
   std::size_t covered = 0;          ///< features the chosen tests cover
   std::size_t possible = 0;         ///< features all candidates cover
+  double cheapest_s = 0;            ///< the cheapest candidate's estimate
   std::vector<std::string> names;   ///< the chosen names, in plan order
   std::vector<std::string> missed;  ///< features no chosen test covers (sorted)
   /// "budget: 5/12 tests, 58.0/60 s, 17/21 configurations".

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -30,6 +31,7 @@
 #include "runner/instance_attempt.h"
 #include "runner/plan_host.h"
 #include "runner/stale_runs.h"
+#include "store/cost_calibration.h"
 #include "store/run_store.h"
 #include "vmm/accel.h"
 #include "vmm/kernel_symbols.h"
@@ -67,6 +69,11 @@ std::string plan_options(const RunOptions& o, PlanOptions* out) {
     std::string error;
     out->partition = parse_partition(o.partition, &error);
     if (!out->partition) return error;
+  }
+  if (o.budget_s) {
+    if (!std::isfinite(*o.budget_s) || *o.budget_s <= 0)
+      return fmt::format("--budget must be a positive number of seconds (got {})", *o.budget_s);
+    out->budget_s = *o.budget_s;
   }
   if (o.seed) {
     out->shuffle_seed = *o.seed;
@@ -125,6 +132,21 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   plan_opts.gauntlet = options.gauntlet;
   add_host_to_plan(plan_opts, specs.catalog, accel.ok() ? accel.accel : Accel::kTcg);
 
+  fs::path runs_parent =
+      options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
+  std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
+  if (options.run_dir.empty()) {
+    for (const auto& p : specs.set->projects) {
+      if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
+        runs_parent =
+            fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
+        runs_origin = "[run] run_dir in " + p.file;
+        break;
+      }
+    }
+  }
+  if (plan_opts.budget_s) plan_opts.cost = calibrate_cost_model(runs_parent);
+
   // --- plan
   std::vector<PlanKernel> plan_kernels;
   const auto dims = kernel_dimension_names(kernels.kernels);
@@ -134,6 +156,23 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
                             .sched_ext = kernels.kernels[i].sched_ext});
   if (!kernels.ok()) plan_kernels = {PlanKernel{}};
   const Plan plan = make_plan(specs.tests, plan_kernels, plan_opts);
+  if (plan.budget) {
+    // On stderr with --list, so stdout stays one name per line.
+    (options.list ? std::cerr : std::cout) << fmt::format(
+        "ktstr-run: {} (costs: {})\n", plan.budget->line(),
+        plan_opts.cost.runs_read
+            ? fmt::format("{} stored result{} in {}", plan_opts.cost.runs_read,
+                          plan_opts.cost.runs_read == 1 ? "" : "s", runs_parent.string())
+            : std::string("the documented constants, no stored results in ") +
+                  runs_parent.string());
+  }
+  if (plan.budget && plan.budget->chosen == 0 && plan.budget->candidates > 0) {
+    std::cerr << fmt::format(
+        "ktstr-run: error: no test fits --budget {:g} s (the cheapest is estimated at {:.1f} "
+        "s); raise the budget\n",
+        plan.budget->limit_s, plan.budget->cheapest_s);
+    return kExitNoTests;
+  }
   if (options.list) {
     std::cout << format_list(plan);
     return kExitOk;
@@ -185,19 +224,6 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   if (!base.ok()) {
     std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";
     return kExitInfra;
-  }
-  fs::path runs_parent =
-      options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
-  std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
-  if (options.run_dir.empty()) {
-    for (const auto& p : specs.set->projects) {
-      if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
-        runs_parent =
-            fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
-        runs_origin = "[run] run_dir in " + p.file;
-        break;
-      }
-    }
   }
   // A host problem, not a spec error: exit 3 (docs/running.md).
   std::string run_dir_error;

@@ -37,6 +37,7 @@ struct RunOptions {
   bool verbose = false;
   bool list = false;              ///< --list: print what would run, run nothing
   bool gauntlet = false;          ///< --gauntlet: the gauntlet variants run too
+  std::optional<double> budget_s;  ///< --budget SECS / KTSTR_BUDGET_SECS
   std::string no_tests = "fail";  ///< --no-tests fail|warn|pass
   int repeat = 1;
   int retries = 0;

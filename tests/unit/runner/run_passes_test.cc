@@ -337,6 +337,26 @@ TEST_F(RunPassesTest, GauntletVariantsBootThePresetsTopologyAndRecordTheFactor) 
   EXPECT_THAT(xml, HasSubstr("<property name=\"preset\" value=\"tiny-2llc\"/>"));
 }
 
+TEST_F(RunPassesTest, BudgetRunsWhatItPicksSaysSoAndRefusesBadLimits) {
+  RunOptions o = options();
+  o.budget_s = 12;  // two 1-vCPU tests at 5.2 s each under the constants
+  const Captured c = run(o);
+  EXPECT_EQ(c.rc, kExitOk) << c.out << c.err;
+  EXPECT_THAT(c.out, HasSubstr("ktstr-run: budget: 2/3 tests, 10.4/12 s, "));
+  EXPECT_THAT(c.out, HasSubstr("costs: the documented constants"));
+  EXPECT_EQ(vms_.requests.size(), 2u);
+  RunOptions tiny = options();
+  tiny.budget_s = 1;
+  const Captured t = run(tiny);
+  EXPECT_EQ(t.rc, kExitNoTests);
+  EXPECT_THAT(t.err, HasSubstr("no test fits --budget 1 s (the cheapest is estimated at 5.2 s)"));
+  RunOptions bad = options();
+  bad.budget_s = -2;
+  const Captured b = run(bad);
+  EXPECT_EQ(b.rc, kExitUsage);
+  EXPECT_THAT(b.err, HasSubstr("--budget must be a positive number of seconds (got -2)"));
+}
+
 TEST(RunPassesInterrupt, CtrlCExits130KeepsFinishedResultsAndMarksTheRestNotRun) {
   // The interrupt flag is process-wide and final: in a child process.
   EXPECT_EXIT(
