@@ -76,8 +76,7 @@ std::vector<GauntletPreset> gauntlet_preset_list(const Catalog& catalog) {
 std::string gauntlet_constraint_miss(const ResolvedTest& t, const GauntletPreset& preset) {
   if (const Setting* only = t.get("gauntlet.presets"); only && only->value.is_array()) {
     const auto& list = only->value;
-    if (std::find(list.begin(), list.end(), json(preset.name)) == list.end())
-      return "not in [gauntlet] presets";
+    if (std::find(list.begin(), list.end(), json(preset.name)) == list.end()) return kNotInPresets;
   }
   const TopologySpec& topo = preset.topology;
   struct Dim {

@@ -48,6 +48,9 @@ struct HostCapacity {
 /// (sorted by name).
 std::vector<GauntletPreset> gauntlet_preset_list(const Catalog& catalog);
 
+/// gauntlet_constraint_miss()'s reason for a preset outside `presets = [...]`.
+inline constexpr const char* kNotInPresets = "not in [gauntlet] presets";
+
 /// Why test `t` does not run on `preset` under its [gauntlet] constraints
 /// ("max_cpus = 8 < 9 CPUs"), or "" when it does. Also refuses a preset with
 /// fewer LLCs or NUMA nodes than the test's cgroup cpusets name

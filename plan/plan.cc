@@ -99,7 +99,10 @@ std::vector<TestInstance> expand(const std::vector<ResolvedTest>& tests,
           capacity = !why.empty();
         }
         if (!why.empty()) {
-          missed.push_back({.name = base, .reason = why, .capacity = capacity});
+          missed.push_back({.name = base,
+                            .reason = why,
+                            .capacity = capacity,
+                            .by_choice = why == kNotInPresets});
           continue;
         }
         for (const FlagProfile* p : profiles) {

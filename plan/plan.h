@@ -55,7 +55,8 @@ struct PlanOptions {
 struct GauntletMiss {
   std::string name;  ///< the variant's name without profile and kernel
   std::string reason;
-  bool capacity = false;  ///< the host is too small (rather than a constraint)
+  bool capacity = false;   ///< the host is too small (rather than a constraint)
+  bool by_choice = false;  ///< not in the test's [gauntlet] presets list
 };
 
 /// The instances of a run, in execution order, plus what was left out.

@@ -27,15 +27,18 @@ std::string gauntlet_note(const Plan& plan, const PlanOptions& options) {
     tests.insert(i.test ? i.test->name : "");
     presets.insert(i.preset);
   }
-  size_t capacity = 0;
-  for (const auto& m : plan.gauntlet_missed) capacity += m.capacity ? 1 : 0;
+  // Presets outside a test's own `presets = [...]` were never asked for.
+  size_t capacity = 0, missed = 0;
+  for (const auto& m : plan.gauntlet_missed) {
+    capacity += m.capacity ? 1 : 0;
+    missed += m.by_choice ? 0 : 1;
+  }
   std::string out = fmt::format(
       "gauntlet: {} variant{} of {} test{} on {} preset{}", variants, variants == 1 ? "" : "s",
       tests.size(), tests.size() == 1 ? "" : "s", presets.size(), presets.size() == 1 ? "" : "s");
-  if (!plan.gauntlet_missed.empty())
-    out += fmt::format("; {} test x preset pair{} left out ({} too big for {})",
-                       plan.gauntlet_missed.size(), plan.gauntlet_missed.size() == 1 ? "" : "s",
-                       capacity, options.host.describe());
+  if (missed > 0)
+    out += fmt::format("; {} test x preset pair{} left out ({} too big for {})", missed,
+                       missed == 1 ? "" : "s", capacity, options.host.describe());
   return out;
 }
 

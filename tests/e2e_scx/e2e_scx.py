@@ -118,6 +118,16 @@ CASES = {
                        [r"runnable task stall", r"failed to run for"], {}),
     "watchdog_raise": (stall_spec("watchdog_raise", 8, 16), "watchdog_raise", "scx", 1, "FAIL",
                        [r"runnable task stall", r"failed to run for"], {}),
+    # Flag profiles: stats and verbose exclude each other, so three instances,
+    # each with its flag's args on the scheduler's command line.
+    "flag_profiles": (LLC_FIFO + '[scheduler.s.flags.stats]\nargs = ["-s"]\n'
+                      '[scheduler.s.flags.verbose]\nargs = ["-v"]\nexcludes = ["stats"]\n'
+                      + "\n[test.flag_profiles]\nscheduler = \"s\"\n"
+                      + SPIN.format(dur=2, name="flag_profiles"),
+                      "flag_profiles", "scx", 0, "PASS",
+                      [r"(?m)^PASS ktstr/flag_profiles/stats ",
+                       r"(?m)^PASS ktstr/flag_profiles/verbose ",
+                       r"(?m)^3 passed, 0 failed"], {}),
 }
 
 
@@ -198,7 +208,17 @@ def check_watchdog(lo, hi):
     return check
 
 
-CHECKS = {"simple_pass": check_simple, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
+def check_flag_args(out, run_dir):
+    """Each profile's args reached the scheduler's command line, and only its own."""
+    want = {"": [], "stats": ["-s"], "verbose": ["-v"]}
+    got = {}
+    for r in results(run_dir):
+        sched = (((r.get("outcome") or {}).get("result") or {}).get("data") or {}).get("scheduler") or {}
+        got[r.get("profile")] = sched.get("args")
+    return [] if got == want else [f"scheduler args per profile {got}, expected {want}"]
+
+
+CHECKS = {"flag_profiles": check_flag_args, "simple_pass": check_simple, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))

@@ -4,6 +4,7 @@
 #include "runner/flag_profiles.h"
 
 #include "runner/guest_request.h"
+#include "runner/plan_host.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -269,6 +270,21 @@ TEST(Gauntlet, AUserPresetUsesItsMemoryAndAnUnbuildableOneIsLeftOutWithTheReason
   EXPECT_EQ(plan.instances[0].requested_memory_mib, 512);
   ASSERT_FALSE(plan.gauntlet_missed.empty());
   EXPECT_EQ(plan.gauntlet_missed.back().reason, "3 cores are not buildable here");
+}
+
+TEST(Gauntlet, TheRunsNoteCountsWhatWasLeftOutButNotWhatWasNeverAskedFor) {
+  SpecTestDir dir;
+  auto s = load(dir, test_table("t",
+                                "[test.t.gauntlet]\npresets = [\"tiny-2llc\", "
+                                "\"medium-4llc\"]"));
+  ASSERT_TRUE(s.ok()) << messages(s);
+  const PlanOptions o = gauntlet_on(s, 2, false);
+  EXPECT_EQ(gauntlet_note(make_plan(s.tests, {}, o), o),
+            "gauntlet: 1 variant of 1 test on 1 preset; 1 test x preset pair left out (1 too big "
+            "for 2 host CPUs, TCG: at most 16 vCPUs (8 per host CPU))");
+  PlanOptions off = o;
+  off.gauntlet = false;
+  EXPECT_EQ(gauntlet_note(make_plan(s.tests, {}, off), off), "");
 }
 
 TEST(Gauntlet, AHostOnlyTestHasNoGauntletVariants) {
