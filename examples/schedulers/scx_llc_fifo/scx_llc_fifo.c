@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
+#include <getopt.h>
+#include <errno.h>
 #include <libgen.h>
 #include <bpf/bpf.h>
 #include <scx/common.h>
@@ -20,11 +22,18 @@
 static const char help_fmt[] =
 "scx_llc_fifo: one FIFO dispatch queue per last-level cache.\n"
 "\n"
-"Usage: %s [-s] [-v]\n"
+"Usage: %s [-s] [-v] [FAULT...]\n"
 "\n"
 "  -s  Print counters every second\n"
 "  -v  Print libbpf debug messages\n"
-"  -h  Display this help and exit\n";
+"  -h  Display this help and exit\n"
+"\n"
+"Faults (for testing the tests; README.md says what each does to a run):\n"
+"  --stall-after S   after S seconds, stop dispatching one user task\n"
+"  --error-after N   scx_bpf_error() after N dispatched tasks\n"
+"  --fail-verify     load an init program the BPF verifier rejects\n"
+"  --slow            spin 200 ms in dispatch before each task\n"
+"  --degrade         one queue for every CPU instead of one per LLC\n";
 
 static bool verbose;
 static volatile sig_atomic_t exit_req;
@@ -128,12 +137,25 @@ int main(int argc, char **argv)
 	bool print_stats = false;
 	__u64 stats[3], ecode;
 	int opt, nr_cpus, cpu;
+	double stall_after_s = 0;
+	unsigned long long error_after = 0;
+	bool fail_verify = false, slow = false, degrade = false;
+	char *end;
 
 	libbpf_set_print(libbpf_print_fn);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	while ((opt = getopt(argc, argv, "svh")) != -1) {
+	static const struct option long_opts[] = {
+		{"stall-after", required_argument, NULL, 'S'},
+		{"error-after", required_argument, NULL, 'E'},
+		{"fail-verify", no_argument, NULL, 'F'},
+		{"slow", no_argument, NULL, 'W'},
+		{"degrade", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	while ((opt = getopt_long(argc, argv, "svh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			print_stats = true;
@@ -141,10 +163,41 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'S':
+			stall_after_s = strtod(optarg, &end);
+			if (*optarg == 0 || *end || !(stall_after_s > 0) || stall_after_s > 3600) {
+				fprintf(stderr, "scx_llc_fifo: --stall-after: expected seconds in (0, 3600], got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'E':
+			errno = 0;
+			error_after = strtoull(optarg, &end, 10);
+			if (*optarg == 0 || *optarg == '-' || *end || errno || error_after == 0) {
+				fprintf(stderr, "scx_llc_fifo: --error-after: expected a count >= 1, got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'F':
+			fail_verify = true;
+			break;
+		case 'W':
+			slow = true;
+			break;
+		case 'D':
+			degrade = true;
+			break;
+		case 'h':
+			fprintf(stdout, help_fmt, basename(argv[0]));
+			return 0;
 		default:
 			fprintf(stderr, help_fmt, basename(argv[0]));
-			return opt != 'h';
+			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "scx_llc_fifo: unexpected argument '%s'\n", argv[optind]);
+		return 2;
 	}
 
 restart:
@@ -158,6 +211,21 @@ restart:
 	for (cpu = 0; cpu < nr_cpus; cpu++)
 		printf(" %d->%u", cpu, skel->rodata->cpu_llc[cpu]);
 	printf("\n");
+	skel->rodata->error_after = error_after;
+	skel->rodata->stall_after_ns = (__u64)(stall_after_s * 1e9);
+	skel->rodata->slow_ns = slow ? 200ULL * 1000 * 1000 : 0;
+	skel->rodata->degrade = degrade;
+	if (error_after || stall_after_s > 0 || slow || degrade || fail_verify)
+		printf("scx_llc_fifo: faults: error_after=%llu stall_after=%gs slow=%d degrade=%d "
+		       "fail_verify=%d\n", error_after, stall_after_s, slow, degrade, fail_verify);
+	/* An unreferenced struct_ops program would fail the load: one init only. */
+	if (fail_verify) {
+		skel->struct_ops.llc_fifo_ops->init = skel->progs.llc_fifo_bad_init;
+		bpf_program__set_autoload(skel->progs.llc_fifo_init, false);
+	} else {
+		bpf_program__set_autoload(skel->progs.llc_fifo_bad_init, false);
+	}
+	fflush(stdout);
 
 	SCX_OPS_LOAD(skel, llc_fifo_ops, scx_llc_fifo, uei);
 	link = SCX_OPS_ATTACH(skel, llc_fifo_ops, scx_llc_fifo);
