@@ -1,6 +1,7 @@
 #include "runner/spec_commands.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iostream>
@@ -144,10 +145,14 @@ int run_explain(const SpecOptions& options, const std::string& test, bool json, 
         settings[k]["note"] = kNotEvaluatedYet;
       }
     }
+    nlohmann::json profiles = nlohmann::json::array();
+    for (const auto& p : found->profiles)
+      profiles.push_back({{"name", p.name()}, {"flags", p.flags}, {"args", p.args}});
     out << nlohmann::json{{"name", found->full_name},
                           {"file", found->entity->pos.file},
                           {"line", found->entity->pos.line},
-                          {"settings", settings}}
+                          {"settings", settings},
+                          {"profiles", profiles}}
                .dump(2)
         << "\n";
     return kExitOk;
@@ -161,6 +166,19 @@ int run_explain(const SpecOptions& options, const std::string& test, bool json, 
   for (const auto& [k, s] : found->settings) {
     out << fmt::format("  {:<{}}  {:<{}}  {}{}\n", k, kw, s.value.dump(), vw, s.origin.describe(),
                        is_monitor_check(k) ? fmt::format("  [{}]", kNotEvaluatedYet) : "");
+  }
+  // The flag profiles it runs with (docs/gauntlet.md), when its scheduler has flags.
+  if (found->profiles.size() > 1 || !found->profiles.front().flags.empty()) {
+    out << "  flag profiles:\n";
+    auto name_of = [&](const FlagProfile& p) {
+      return p.name().empty() ? found->full_name : found->full_name + "/" + p.name();
+    };
+    size_t w = 0;
+    for (const auto& p : found->profiles) w = std::max(w, name_of(p).size());
+    for (const auto& p : found->profiles)
+      out << fmt::format(
+          "    {:<{}}  {}\n", name_of(p), w,
+          p.args.empty() ? "(no extra args)" : fmt::format("{}", fmt::join(p.args, " ")));
   }
   return kExitOk;
 }
