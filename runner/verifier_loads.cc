@@ -124,6 +124,8 @@ std::optional<VerifierLoad> read_verifier_load(const json& sidecar) {
   load.attached = ops && ops->is_string() && !ops->get<std::string>().empty();
   if (const json* tail = member(*s, "output_tail"); tail && tail->is_string())
     load.output_tail = tail->get<std::string>();
+  if (const json* why = member(*s, "exit_reason"); why && why->is_string())
+    load.exit_reason = why->get<std::string>();
   if (const json* bpf = member(*s, "bpf"); bpf) {
     if (const json* programs = member(*bpf, "programs"))
       read_programs(*programs, load);

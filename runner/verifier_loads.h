@@ -45,7 +45,9 @@ struct VerifierLoad {
   bool programs_recorded = false;
   std::vector<ProgramCount> programs;  ///< in the agent's order
   std::string output_tail;             ///< the scheduler's output tail (guest text, collapsed)
-  std::vector<std::string> problems;   ///< what in the sidecar could not be used
+  /// Why the agent says it failed (data.scheduler.exit_reason, guest text), or "".
+  std::string exit_reason;
+  std::vector<std::string> problems;  ///< what in the sidecar could not be used
   /// True when the load did not end in a PASS.
   bool failed() const { return status != "PASS"; }
 };

@@ -161,14 +161,18 @@ VerifierReport format_verifier_report(const std::vector<VerifierLoad>& loads,
   for (const auto& l : loads) {
     if (!l.failed()) continue;
     ++report.failed_loads;
+    // One line of why (the agent's exit reason, else the verdict's first
+    // reason); the run's FAIL block above has the verdict in full.
+    std::string why = l.exit_reason;
+    for (size_t i = 0; why.empty() && i < l.reasons.size(); ++i) why = l.reasons[i];
     out += fmt::format("\nload failed: {} ({}; {})\n", escape_guest_line(l.instance),
                        escape_guest_line(l.status),
                        l.attached ? "it attached, then failed" : "it did not attach");
-    for (const auto& r : l.reasons) out += "    " + first_line(r) + "\n";
+    if (!why.empty()) out += "    " + first_line(why) + "\n";
     if (l.output_tail.empty()) {
       out += "    the scheduler printed nothing\n";
     } else {
-      out += "    the scheduler's output (its tail, repeated lines collapsed):\n";
+      out += "    its log, the scheduler's output (the tail, repeated lines collapsed):\n";
       std::string block = quote_guest_block(l.output_tail);
       size_t start = 0;
       while (start < block.size()) {
