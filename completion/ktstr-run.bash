@@ -42,7 +42,8 @@ _ktstr_run() {
   local commands="run check list explain plugins kernel reeval stats merge"
   local spec_opts="--set --plugin-path"
   local run_opts="--kernel --accel -f --filter -E --filter-expr --set --plugin-path --run-dir
-    --run-ignored --list --no-tests --repeat --retries --fail-fast --partition --shuffle --seed
+    --run-ignored --list --gauntlet --budget --no-tests --repeat --retries --fail-fast --partition
+    --shuffle --seed
     -j --jobs --reporter -v --verbose -h --help"
 
   # The subcommand (and kernel's or stats' verb): the first words not options.
@@ -94,7 +95,7 @@ _ktstr_run() {
       _ktstr_run_paths
       return 0
       ;;
-    -f | --filter | -E | --filter-expr | --set | -j | --jobs | --repeat | --retries | --seed)
+    -f | --filter | -E | --filter-expr | --set | -j | --jobs | --repeat | --retries | --seed | --budget)
       return 0 # free text
       ;;
   esac
@@ -109,7 +110,7 @@ _ktstr_run() {
   case "${cmd:-run}" in
     run) opts="$run_opts" ;;
     check) opts="--format --load $spec_opts -h --help" ;;
-    list) opts="--json -v --verbose $spec_opts -h --help" ;;
+    list) opts="--json --gauntlet -v --verbose $spec_opts -h --help" ;;
     explain) opts="--json $spec_opts -h --help" ;;
     plugins) opts="--json --load --plugin-path -h --help" ;;
     reeval) opts="--set -v --verbose -h --help" ;;

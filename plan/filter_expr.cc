@@ -124,10 +124,10 @@ struct FilterExpr::Node {
         return i && i->ignored;
       case SetKind::kKernel:
         return matcher.matches(s.kernel_label) || matcher.matches(s.kernel_dimension);
-      // Until the gauntlet exists no instance has a preset or a profile.
       case SetKind::kPreset:
+        return matcher.matches(i ? i->preset : "");
       case SetKind::kProfile:
-        return matcher.matches("");
+        return matcher.matches(i ? i->profile : "");
       default:
         break;
     }

@@ -10,8 +10,10 @@
 //      same order with every standard library.
 #include "plan/plan.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <boost/crc.hpp>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <random>
@@ -27,8 +29,42 @@ int guest_memory_mib(const TopologySpec& topology, int requested_mib) {
   return std::max({topology.total_cpus() * 64, 256, requested_mib});
 }
 
+// The wall limit of a VM run on `topology`. A timeout_s the user set is kept
+// as is; a derived one is derived again for the instance's vCPUs (the same
+// formula as the resolver's) and, under TCG, multiplied by the vCPUs per host
+// CPU when that is above 1.
+void set_timeout(TestInstance& i, const ResolvedTest& t, const HostCapacity& host) {
+  const Setting* s = t.get("timeout_s");
+  const double per_cpu = host.vcpus_per_cpu(i.vcpus);
+  i.vcpus_per_host_cpu = per_cpu;
+  i.oversubscription = host.kvm ? 0 : host.oversubscription;
+  if (s && s->origin.layer != Origin::Layer::kDerived && s->value.is_number()) {
+    i.timeout_s = s->value.get<double>();
+    i.timeout_origin = "timeout_s (" + s->origin.describe() + ")";
+    return;
+  }
+  const double d = t.value_or<double>("duration_s", 2);
+  double limit = std::ceil(90 + 2 * d + 4 * i.vcpus);
+  std::string how = "90 s + 2 x duration_s + 4 s per vCPU";
+  if (!host.kvm && per_cpu > 1) {
+    limit = std::ceil(limit * per_cpu);
+    how += fmt::format(", x {:.2g} vCPUs per host CPU (TCG)", per_cpu);
+  }
+  i.timeout_s = limit;
+  i.timeout_origin = "derived: " + how;
+}
+
+struct Variant {
+  std::string name;  // without kernel suffix
+  std::string dir;   // without kernel suffix
+  const FlagProfile* profile;
+  const GauntletPreset* preset;  // null: the test's own topology
+};
+
 std::vector<TestInstance> expand(const std::vector<ResolvedTest>& tests,
-                                 const std::vector<PlanKernel>& kernels, int repeat) {
+                                 const std::vector<PlanKernel>& kernels, const PlanOptions& options,
+                                 bool gauntlet, std::vector<GauntletMiss>& missed) {
+  const int repeat = std::max(1, options.repeat);
   std::vector<const ResolvedTest*> sorted;
   for (const auto& t : tests) sorted.push_back(&t);
   std::stable_sort(sorted.begin(), sorted.end(), [](const ResolvedTest* a, const ResolvedTest* b) {
@@ -39,33 +75,80 @@ std::vector<TestInstance> expand(const std::vector<ResolvedTest>& tests,
   for (const ResolvedTest* t : sorted) {
     const bool host_only = t->value_or<bool>("host_only", false);
     const int replicas = std::max(1, t->value_or<int>("replicas", 1));
-    const TopologySpec topology = t->topology();
+    static const FlagProfile kNone;
+    std::vector<const FlagProfile*> profiles;
+    for (const auto& p : t->profiles) profiles.push_back(&p);
+    if (profiles.empty()) profiles.push_back(&kNone);
+    std::vector<Variant> variants;
+    for (const FlagProfile* p : profiles) {
+      const std::string pn = p->name();
+      variants.push_back({.name = t->full_name + (pn.empty() ? "" : "/" + pn),
+                          .dir = t->name + (pn.empty() ? "" : "@" + pn),
+                          .profile = p,
+                          .preset = nullptr});
+    }
+    // Gauntlet variants: a host_only test has no VM, hence no topology to vary.
+    if (gauntlet && !host_only) {
+      for (const GauntletPreset& preset : options.presets) {
+        const std::string base = "gauntlet/" + t->name + "/" + preset.name;
+        std::string why = gauntlet_constraint_miss(*t, preset);
+        bool capacity = false;
+        if (why.empty() && options.unbuildable) why = options.unbuildable(preset.topology);
+        if (why.empty()) {
+          why = capacity_miss(options.host, preset.topology);
+          capacity = !why.empty();
+        }
+        if (!why.empty()) {
+          missed.push_back({.name = base, .reason = why, .capacity = capacity});
+          continue;
+        }
+        for (const FlagProfile* p : profiles) {
+          const std::string pn = p->name();
+          variants.push_back(
+              {.name = base + (pn.empty() ? "" : "/" + pn),
+               .dir = "gauntlet/" + t->name + "@" + preset.name + (pn.empty() ? "" : "@" + pn),
+               .profile = p,
+               .preset = &preset});
+        }
+      }
+    }
     // The host is the same whichever kernel the VMs boot: a host_only test runs once.
     const size_t kernel_count = host_only ? 1 : kernels.size();
-    for (size_t k = 0; k < kernel_count; ++k) {
-      const bool suffix = several_kernels && !host_only;
-      const std::string name = t->full_name + (suffix ? "/" + kernels[k].dimension : "");
-      const std::string base_dir = t->name + (suffix ? "-" + kernels[k].dimension : "");
-      for (int r = 1; r <= replicas; ++r) {
-        for (int rep = 1; rep <= repeat; ++rep) {
-          TestInstance i;
-          i.name = name;
-          i.test = t;
-          i.kernel_index = k;
-          i.replica = r;
-          i.replicas = replicas;
-          i.repetition = rep;
-          i.repetitions = repeat;
-          i.ignored = t->value_or<bool>("ignore", false);
-          i.host_only = host_only;
-          i.scheduler = t->value_or<std::string>("scheduler", "eevdf");
-          i.topology = topology;
-          i.vcpus = topology.total_cpus();
-          i.memory_mib = guest_memory_mib(topology, t->value_or<int>("memory_mib", 2048));
-          i.dir = base_dir;
-          if (replicas > 1) i.dir += "/replica-" + std::to_string(r);
-          if (repeat > 1) i.dir += "/run-" + std::to_string(rep);
-          out.push_back(std::move(i));
+    for (const Variant& v : variants) {
+      const TopologySpec topology = v.preset ? v.preset->topology : t->topology();
+      int requested = t->value_or<int>("memory_mib", 2048);
+      if (v.preset && v.preset->memory_mib > 0) requested = v.preset->memory_mib;
+      for (size_t k = 0; k < kernel_count; ++k) {
+        const bool suffix = several_kernels && !host_only;
+        const std::string name = v.name + (suffix ? "/" + kernels[k].dimension : "");
+        const std::string base_dir = v.dir + (suffix ? "-" + kernels[k].dimension : "");
+        for (int r = 1; r <= replicas; ++r) {
+          for (int rep = 1; rep <= repeat; ++rep) {
+            TestInstance i;
+            i.name = name;
+            i.test = t;
+            i.kernel_index = k;
+            i.replica = r;
+            i.replicas = replicas;
+            i.repetition = rep;
+            i.repetitions = repeat;
+            i.ignored = t->value_or<bool>("ignore", false);
+            i.host_only = host_only;
+            i.scheduler = t->value_or<std::string>("scheduler", "eevdf");
+            i.profile = v.profile->name();
+            i.flags = v.profile->flags;
+            i.flag_args = v.profile->args;
+            i.preset = v.preset ? v.preset->name : "";
+            i.topology = topology;
+            i.vcpus = topology.total_cpus();
+            i.requested_memory_mib = requested;
+            i.memory_mib = guest_memory_mib(topology, requested);
+            set_timeout(i, *t, options.host);
+            i.dir = base_dir;
+            if (replicas > 1) i.dir += "/replica-" + std::to_string(r);
+            if (repeat > 1) i.dir += "/run-" + std::to_string(rep);
+            out.push_back(std::move(i));
+          }
         }
       }
     }
@@ -140,7 +223,9 @@ Plan make_plan(const std::vector<ResolvedTest>& tests, const std::vector<PlanKer
                const PlanOptions& options) {
   Plan plan;
   plan.kernels = kernels.empty() ? std::vector<PlanKernel>{PlanKernel{}} : kernels;
-  std::vector<TestInstance> all = expand(tests, plan.kernels, std::max(1, options.repeat));
+  plan.gauntlet = (options.gauntlet || options.run_ignored) && !options.presets.empty();
+  std::vector<TestInstance> all =
+      expand(tests, plan.kernels, options, plan.gauntlet, plan.gauntlet_missed);
   plan.total_before_filters = all.size();
 
   std::vector<TestInstance> kept;
@@ -154,6 +239,21 @@ Plan make_plan(const std::vector<ResolvedTest>& tests, const std::vector<PlanKer
     for (auto& i : kept)
       if (shard.count(i.name)) mine.push_back(std::move(i));
     plan.partitioned_out = kept.size() - mine.size();
+    kept = std::move(mine);
+  }
+
+  if (options.budget_s) {
+    std::vector<TestInstance> runnable;
+    for (const auto& i : kept)
+      if (!i.ignored || options.run_ignored) runnable.push_back(i);
+    std::vector<std::string> labels;
+    for (const auto& k : plan.kernels) labels.push_back(k.label);
+    plan.budget = select_within_budget(runnable, labels, *options.budget_s, options.cost);
+    const std::set<std::string> chosen(plan.budget->names.begin(), plan.budget->names.end());
+    std::vector<TestInstance> mine;
+    for (auto& i : kept)
+      if ((i.ignored && !options.run_ignored) || chosen.count(i.name)) mine.push_back(std::move(i));
+    plan.budgeted_out = kept.size() - mine.size();
     kept = std::move(mine);
   }
 

@@ -82,7 +82,17 @@ PreparedRequest prepare_request(const TestInstance& instance, const KernelInfo& 
   const ResolvedTest& t = *instance.test;
   PreparedRequest p;
   p.spec = guest_spec(t, *context.catalog, instance.name);
-  if (p.spec.scheduler.kind == "sched_ext") p.spec.kernel = facts;
+  // The instance's own shape and flags: a gauntlet preset's topology, the
+  // flag profile's args between the scheduler's args and extra_sched_args.
+  p.spec.topology = instance.topology;
+  if (p.spec.scheduler.kind == "sched_ext") {
+    p.spec.kernel = facts;
+    const Entity* s = context.catalog->find("scheduler", p.spec.scheduler.name);
+    const auto own = s->value->value("args", std::vector<std::string>{});
+    auto& args = p.spec.scheduler.args;
+    args.insert(args.begin() + static_cast<std::ptrdiff_t>(std::min(own.size(), args.size())),
+                instance.flag_args.begin(), instance.flag_args.end());
+  }
   std::vector<InitramfsEntry>& files = p.request.guest_files;
   if (const Setting* pf = t.get("plugin_file")) {
     const fs::path so = pf->value.get<std::string>();
@@ -114,14 +124,20 @@ PreparedRequest prepare_request(const TestInstance& instance, const KernelInfo& 
   VmRequest& r = p.request;
   r.kernel = kernel.image;
   r.topology = p.spec.topology;
-  r.memory_mib = t.value_or<int>("memory_mib", 2048);
+  r.memory_mib = instance.requested_memory_mib;
   r.accel = context.accel;
   r.kargs = t.value_or<std::vector<std::string>>("kargs", {});
   r.kaslr = t.value_or<bool>("kaslr", true);
   r.tcg_single_thread = kernel.jump_label;
   r.channel = kernel.virtio_console_builtin() ? ChannelKind::kVirtioSerial : ChannelKind::kSerial;
   r.run_dir = dir;
-  r.timeouts = VmTimeouts::for_test(p.spec.duration_s, t.value_or<double>("timeout_s", 0));
+  r.timeouts = VmTimeouts::for_test(p.spec.duration_s, instance.timeout_s > 0
+                                                           ? instance.timeout_s
+                                                           : t.value_or<double>("timeout_s", 0));
+  // Under TCG the boot of an oversubscribed VM scales with its vCPUs per host CPU.
+  if (instance.oversubscription > 0 && instance.vcpus_per_host_cpu > 1)
+    r.timeouts.boot = std::chrono::milliseconds(
+        static_cast<long long>(r.timeouts.boot.count() * instance.vcpus_per_host_cpu));
   return p;
 }
 

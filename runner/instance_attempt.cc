@@ -54,6 +54,13 @@ void add_instance_fields(json& sidecar, const TestInstance& instance, int attemp
   sidecar["repetition"] = instance.repetition;
   sidecar["attempt"] = attempt;
   sidecar["dir"] = instance.dir;
+  sidecar["profile"] = instance.profile;
+  sidecar["flags"] = instance.flags;
+  sidecar["preset"] = instance.preset;
+  sidecar["timeout_s"] = instance.timeout_s;
+  // The host-capacity rule in force: vCPUs per host CPU and the TCG factor.
+  sidecar["oversubscription"] = {{"vcpus_per_host_cpu", instance.vcpus_per_host_cpu},
+                                 {"tcg_factor", instance.oversubscription}};
   sidecar["status"] = status_name(status_of(verdict.kind));
   sidecar["verdict"] = Verdict::name(verdict.kind);
   sidecar["reasons"] = verdict.reasons;
@@ -129,6 +136,8 @@ AttemptResult run_instance_attempt(const AttemptContext& ctx, const TestInstance
     r.properties = {{"kernel", kernel.label},
                     {"accel", std::string(accel_name(ctx.accel))},
                     {"topology", p.spec.topology.str()}};
+    if (!instance.profile.empty()) r.properties.emplace_back("profile", instance.profile);
+    if (!instance.preset.empty()) r.properties.emplace_back("preset", instance.preset);
     if (!vm.info.boot_retry.empty()) r.properties.emplace_back("boot_retry", "1");
   }
   if (r.interrupted) {

@@ -52,26 +52,6 @@ void check_pending_settings(const ResolvedTest& t, Diagnostics& diags) {
            "[[temporal]] assertions are not supported yet, come with BPF-map snapshots (nothing "
            "captures a series today)",
            "remove the [[temporal]] tables");
-  // Flag profiles and the gauntlet do not exist yet: a constraint on them
-  // would be shown by explain and never applied.
-  for (const char* key : {"required_flags", "excluded_flags"}) {
-    const Setting* f = t.get(key);
-    if (f && f->value.is_array() && !f->value.empty())
-      refuse(t, diags, key,
-             fmt::format("{} is not supported yet, comes with flag profiles (every test runs "
-                         "the scheduler's plain args today)",
-                         key),
-             fmt::format("remove {}", key));
-  }
-  for (const auto& [key, s] : t.settings) {
-    if (!key.starts_with("gauntlet.") || s.origin.layer == Origin::Layer::kBuiltin) continue;
-    refuse(t, diags, key,
-           fmt::format("[gauntlet] {} is not supported yet, comes with gauntlet mode (each test "
-                       "runs on its own topology today)",
-                       key.substr(9)),
-           "remove the [gauntlet] table");
-    break;  // one is enough to say it
-  }
 }
 
 void check_host_only_settings(const ResolvedTest& t, Diagnostics& diags) {

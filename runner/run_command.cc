@@ -2,7 +2,8 @@
 // library or file; this one only lists them and turns their failures into
 // exit codes (SPEC "Verdicts and exit codes"):
 //   specs    load, schema, resolve, pre-boot checks       (spec_pipeline)
-//   plan     tests x kernels x replicas x --repeat,        (plan/)
+//   plan     tests x flag profiles x (own topology, gauntlet (plan/)
+//            presets) x kernels x replicas x --repeat,
 //            filters, -E, partition, shuffle
 //   prepare  kernels, accelerator, agent, base initramfs,  (here, vmm/)
 //            run directory
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -27,7 +29,9 @@
 #include "runner/host_only_run.h"
 #include "runner/install_paths.h"
 #include "runner/instance_attempt.h"
+#include "runner/plan_host.h"
 #include "runner/stale_runs.h"
+#include "store/cost_calibration.h"
 #include "store/run_store.h"
 #include "vmm/accel.h"
 #include "vmm/kernel_symbols.h"
@@ -65,6 +69,11 @@ std::string plan_options(const RunOptions& o, PlanOptions* out) {
     std::string error;
     out->partition = parse_partition(o.partition, &error);
     if (!out->partition) return error;
+  }
+  if (o.budget_s) {
+    if (!std::isfinite(*o.budget_s) || *o.budget_s <= 0)
+      return fmt::format("--budget must be a positive number of seconds (got {})", *o.budget_s);
+    out->budget_s = *o.budget_s;
   }
   if (o.seed) {
     out->shuffle_seed = *o.seed;
@@ -106,6 +115,38 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
   // --list and the no-match check need none (one kernel adds no name suffix).
   const KernelResolution& kernels = specs.kernels;
 
+  // The accelerator: the gauntlet's capacity rule needs it; an unusable
+  // one is an error only when something is going to boot (exit 3 below).
+  std::string accel_text = options.accel;
+  if (accel_text.empty()) {
+    auto [v, origin] = run_setting(specs, "accel");
+    accel_text = v.is_string() ? v.get<std::string>() : "auto";
+  }
+  Accel requested = Accel::kAuto;
+  if (!parse_accel(accel_text, &requested)) {
+    std::cerr << "ktstr-run: error: --accel must be auto, kvm or tcg (got '" << accel_text
+              << "')\n";
+    return kExitUsage;
+  }
+  AccelChoice accel = resolve_accel(requested);
+  plan_opts.gauntlet = options.gauntlet;
+  add_host_to_plan(plan_opts, specs.catalog, accel.ok() ? accel.accel : Accel::kTcg);
+
+  fs::path runs_parent =
+      options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
+  std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
+  if (options.run_dir.empty()) {
+    for (const auto& p : specs.set->projects) {
+      if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
+        runs_parent =
+            fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
+        runs_origin = "[run] run_dir in " + p.file;
+        break;
+      }
+    }
+  }
+  if (plan_opts.budget_s) plan_opts.cost = calibrate_cost_model(runs_parent);
+
   // --- plan
   std::vector<PlanKernel> plan_kernels;
   const auto dims = kernel_dimension_names(kernels.kernels);
@@ -115,6 +156,23 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
                             .sched_ext = kernels.kernels[i].sched_ext});
   if (!kernels.ok()) plan_kernels = {PlanKernel{}};
   const Plan plan = make_plan(specs.tests, plan_kernels, plan_opts);
+  if (plan.budget) {
+    // On stderr with --list, so stdout stays one name per line.
+    (options.list ? std::cerr : std::cout) << fmt::format(
+        "ktstr-run: {} (costs: {})\n", plan.budget->line(),
+        plan_opts.cost.runs_read
+            ? fmt::format("{} stored result{} in {}", plan_opts.cost.runs_read,
+                          plan_opts.cost.runs_read == 1 ? "" : "s", runs_parent.string())
+            : std::string("the documented constants, no stored results in ") +
+                  runs_parent.string());
+  }
+  if (plan.budget && plan.budget->chosen == 0 && plan.budget->candidates > 0) {
+    std::cerr << fmt::format(
+        "ktstr-run: error: no test fits --budget {:g} s (the cheapest is estimated at {:.1f} "
+        "s); raise the budget\n",
+        plan.budget->limit_s, plan.budget->cheapest_s);
+    return kExitNoTests;
+  }
   if (options.list) {
     std::cout << format_list(plan);
     return kExitOk;
@@ -156,39 +214,16 @@ int run_tests(const RunOptions& options, const LauncherFactory& make_launcher) {
     std::cerr << "ktstr-run: error: " << e << "\n";
     return kExitInfra;
   }
-  std::string accel_text = options.accel;
-  if (accel_text.empty()) {
-    auto [v, origin] = run_setting(specs, "accel");
-    accel_text = v.is_string() ? v.get<std::string>() : "auto";
-  }
-  Accel requested = Accel::kAuto;
-  if (!parse_accel(accel_text, &requested)) {
-    std::cerr << "ktstr-run: error: --accel must be auto, kvm or tcg (got '" << accel_text
-              << "')\n";
-    return kExitUsage;
-  }
-  AccelChoice accel = resolve_accel(requested);
   if (!accel.ok()) {
     std::cerr << "ktstr-run: error: " << accel.error << "\n";
     return kExitInfra;
   }
+  if (const std::string note = gauntlet_note(plan, plan_opts); !note.empty())
+    std::cout << "ktstr-run: " << note << "\n";
   BaseInitramfs base = prepare_base_initramfs({.agent = agent});
   if (!base.ok()) {
     std::cerr << "ktstr-run: error: initramfs: " << base.error << "\n";
     return kExitInfra;
-  }
-  fs::path runs_parent =
-      options.run_dir.empty() ? fs::path("ktstr-runs") : fs::path(options.run_dir);
-  std::string runs_origin = options.run_dir.empty() ? "the default" : "--run-dir";
-  if (options.run_dir.empty()) {
-    for (const auto& p : specs.set->projects) {
-      if (p.root.contains("run") && p.root["run"].contains("run_dir")) {
-        runs_parent =
-            fs::absolute(p.file).parent_path() / p.root["run"]["run_dir"].get<std::string>();
-        runs_origin = "[run] run_dir in " + p.file;
-        break;
-      }
-    }
   }
   // A host problem, not a spec error: exit 3 (docs/running.md).
   std::string run_dir_error;

@@ -51,6 +51,14 @@ void add_run_options(CLI::App* run, RunOptions& o) {
   run->add_flag("--run-ignored", o.run_ignored, "Also run tests marked ignore = true")
       ->envname("KTSTR_RUN_IGNORED");
   run->add_flag("--list", o.list, "Print the tests that would run, one per line; run nothing");
+  run->add_flag("--gauntlet", o.gauntlet,
+                "Also run each test's gauntlet variants: every topology preset that satisfies its "
+                "[gauntlet] constraints and fits the host")
+      ->envname("KTSTR_GAUNTLET");
+  run->add_option("--budget", o.budget_s,
+                  "Run only the tests that cover the most configurations per estimated second "
+                  "within SECS seconds (docs/gauntlet.md)")
+      ->envname("KTSTR_BUDGET_SECS");
   run->add_option("--no-tests", o.no_tests,
                   "When no test matches: fail (exit 4, the default), warn or pass (exit 0)")
       ->envname("KTSTR_NO_TESTS")

@@ -35,8 +35,10 @@ struct RunOptions {
   std::vector<std::string> exprs;    ///< -E expressions
   bool run_ignored = false;
   bool verbose = false;
-  bool list = false;              ///< --list: print what would run, run nothing
-  std::string no_tests = "fail";  ///< --no-tests fail|warn|pass
+  bool list = false;               ///< --list: print what would run, run nothing
+  bool gauntlet = false;           ///< --gauntlet: the gauntlet variants run too
+  std::optional<double> budget_s;  ///< --budget SECS / KTSTR_BUDGET_SECS
+  std::string no_tests = "fail";   ///< --no-tests fail|warn|pass
   int repeat = 1;
   int retries = 0;
   bool fail_fast = false;

@@ -2,11 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <iterator>
+#include <set>
 
 #include "runner/edit_distance.h"
 #include "runner/exit_codes.h"
 #include "runner/pending_settings.h"
+#include "runner/plan_host.h"
 
 namespace ktstr {
 
@@ -45,22 +49,48 @@ int run_check(const SpecOptions& options, bool json, std::ostream& out) {
   return kExitOk;
 }
 
-int run_list(const SpecOptions& options, bool json, std::ostream& out, bool verbose) {
+int run_list(const SpecOptions& options, bool json, std::ostream& out, bool verbose,
+             bool gauntlet) {
   auto specs = load_and_resolve(options);
   if (!specs.ok()) {
     report_diagnostics(specs, false);
     return kExitUsage;
   }
+  // The plan's instances (flag profiles, and gauntlet variants with
+  // --gauntlet), so what is listed is what `run` names.
+  PlanOptions plan_opts;
+  plan_opts.gauntlet = gauntlet;
+  add_host_to_plan(plan_opts, specs.catalog, resolve_accel(Accel::kAuto).accel);
+  const Plan plan = make_plan(specs.tests, {}, plan_opts);
+  std::vector<const TestInstance*> all;
+  // Both lists are in plan order (by test name); a test is ignored or not as a whole.
+  auto by_test = [](const TestInstance* a, const TestInstance* b) {
+    return a->test->full_name < b->test->full_name;
+  };
+  std::vector<const TestInstance*> run, ignored;
+  for (const auto& i : plan.instances) run.push_back(&i);
+  for (const auto& i : plan.ignored) ignored.push_back(&i);
+  std::merge(run.begin(), run.end(), ignored.begin(), ignored.end(), std::back_inserter(all),
+             by_test);
+  std::vector<const TestInstance*> unique;
+  std::set<std::string> seen;
+  for (const auto* i : all)
+    if (seen.insert(i->name).second) unique.push_back(i);
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& t : specs.tests) {
-      arr.push_back({{"name", t.full_name},
+    for (const TestInstance* i : unique) {
+      const ResolvedTest& t = *i->test;
+      arr.push_back({{"name", i->name},
+                     {"test", t.name},
                      {"description", t.value_or<std::string>("description", "")},
                      {"file", t.entity->pos.file},
                      {"line", t.entity->pos.line},
-                     {"scheduler", t.value_or<std::string>("scheduler", "eevdf")},
-                     {"topology", t.topology().str()},
-                     {"ignore", t.value_or<bool>("ignore", false)}});
+                     {"scheduler", i->scheduler},
+                     {"profile", i->profile},
+                     {"flags", i->flags},
+                     {"preset", i->preset},
+                     {"topology", i->topology.str()},
+                     {"ignore", i->ignored}});
     }
     out << arr.dump(2) << "\n";
     return kExitOk;
@@ -68,16 +98,18 @@ int run_list(const SpecOptions& options, bool json, std::ostream& out, bool verb
   // SPEC: one full test name per line, so scripts can read it; -v adds the
   // description and the ignore mark.
   size_t width = 0;
-  for (const auto& t : specs.tests) width = std::max(width, t.full_name.size());
-  for (const auto& t : specs.tests) {
+  for (const TestInstance* i : unique) width = std::max(width, i->name.size());
+  for (const TestInstance* i : unique) {
     if (!verbose) {
-      out << t.full_name << "\n";
+      out << i->name << "\n";
       continue;
     }
-    const std::string desc = t.value_or<std::string>("description", "");
-    out << fmt::format("{:<{}}  {}{}\n", t.full_name, width, desc,
-                       t.value_or<bool>("ignore", false) ? " [ignored]" : "");
+    const std::string desc = i->test->value_or<std::string>("description", "");
+    out << fmt::format("{:<{}}  {}{}\n", i->name, width, desc, i->ignored ? " [ignored]" : "");
   }
+  if (verbose && gauntlet)
+    for (const auto& m : plan.gauntlet_missed)
+      out << fmt::format("# not run: {}: {}\n", m.name, m.reason);
   return kExitOk;
 }
 
@@ -138,6 +170,7 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
     SpecOptions options;
     bool json = false;
     bool verbose = false;
+    bool gauntlet = false;
     std::string format = "text";
     std::string test;
   };
@@ -157,10 +190,15 @@ void add_spec_commands(CLI::App& app, int& exit_code) {
   auto* list = app.add_subcommand("list", "List full test names, one per line");
   list->add_option("paths", st->options.paths, "Spec files or directories")->required();
   list->add_flag("--json", st->json, "Print JSON");
-  list->add_flag("-v,--verbose", st->verbose, "Also print descriptions and [ignored]");
+  list->add_flag("-v,--verbose", st->verbose,
+                 "Also print descriptions and [ignored] (with --gauntlet: the presets left out, "
+                 "and why)");
+  list->add_flag("--gauntlet", st->gauntlet,
+                 "Also list the gauntlet variants (gauntlet/NAME/PRESET[/PROFILE])");
   add_spec_options(list, st->options);
-  list->callback(
-      [st, &exit_code] { exit_code = run_list(st->options, st->json, std::cout, st->verbose); });
+  list->callback([st, &exit_code] {
+    exit_code = run_list(st->options, st->json, std::cout, st->verbose, st->gauntlet);
+  });
 
   auto* explain =
       app.add_subcommand("explain", "Show every merged setting of a test and its origin");

@@ -10,6 +10,7 @@
 
 #include "guest/protocol/topology_presets.h"
 #include "runner/edit_distance.h"
+#include "runner/flag_profiles.h"
 #include "runner/json_read.h"
 
 namespace ktstr {
@@ -24,14 +25,13 @@ void check_flags(const Catalog& cat, const Entity& s, Diagnostics& diags) {
   if (!s.value->contains("flags") || !(*s.value)["flags"].is_object()) return;
   const json& flags = (*s.value)["flags"];
   const TomlDocument& doc = doc_of(cat, s);
-  // Flag profiles do not exist yet: no flag's args ever reach the scheduler,
-  // so a declared flag would be a setting without effect.
-  if (!flags.empty())
-    diags.error("not-supported", doc.key_pos(s.pointer + "/flags"),
-                fmt::format("scheduler '{}': [flags] is not supported yet, comes with flag "
-                            "profiles (the scheduler runs with its plain args today)",
-                            s.name),
-                1, "remove the [scheduler." + s.name + ".flags.*] tables");
+  const size_t errors_before = diags.size();
+  if (flags.size() > kMaxSchedulerFlags)
+    diags.error(
+        "range", doc.key_pos(s.pointer + "/flags"),
+        fmt::format("scheduler '{}' declares {} flags; at most {} (2^{} = {} profiles)", s.name,
+                    flags.size(), kMaxSchedulerFlags, kMaxSchedulerFlags, 1u << kMaxSchedulerFlags),
+        1, "split the scheduler into two [scheduler.*] tables, or drop flags");
   std::vector<std::string> names;
   for (auto& [f, _] : flags.items()) names.push_back(f);
   auto requires_of = [&](const std::string& f) {
@@ -79,6 +79,38 @@ void check_flags(const Catalog& cat, const Entity& s, Diagnostics& diags) {
   };
   for (const auto& f : names)
     if (colour[f] == 0 && !reported) dfs(f);
+  for (const auto& f : names) {
+    const json& fl = flags[f];
+    if (!fl.is_object() || !fl.contains("excludes") || !fl["excludes"].is_array()) continue;
+    for (size_t i = 0; i < fl["excludes"].size(); ++i) {
+      const json& x = fl["excludes"][i];
+      if (!x.is_string()) continue;
+      const std::string ptr = s.pointer + "/flags/" + f + "/excludes/" + std::to_string(i);
+      if (x == f)
+        diags.error("conflict", doc.value_pos(ptr), fmt::format("flag '{}' excludes itself", f), 0,
+                    "remove it from excludes");
+      else if (!flags.contains(x.get<std::string>()))
+        diags.error(
+            "reference", doc.value_pos(ptr),
+            fmt::format("flag '{}' excludes '{}', which scheduler '{}' does not declare{}", f,
+                        x.get<std::string>(), s.name, did_you_mean(x.get<std::string>(), names)));
+    }
+  }
+  if (reported || diags.size() != errors_before || flags.size() > kMaxSchedulerFlags) return;
+  // A flag that is in no profile at all (it requires a flag it excludes,
+  // directly or through others) would be declared and never run.
+  const auto all = flag_profiles(declared_flags(cat, s), {}, {});
+  for (const auto& f : names) {
+    bool used = false;
+    for (const auto& p : all)
+      used = used || std::find(p.flags.begin(), p.flags.end(), f) != p.flags.end();
+    if (!used)
+      diags.error("conflict", doc.key_pos(s.pointer + "/flags/" + f),
+                  fmt::format("flag '{}' of scheduler '{}' can never be enabled: it requires a "
+                              "flag that it (or a flag it requires) excludes",
+                              f, s.name),
+                  static_cast<int>(f.size()), "remove the conflicting requires or excludes");
+  }
 }
 
 void check_topology_value(const TomlDocument& doc, const std::string& ptr, const json& v,

@@ -7,6 +7,7 @@
 #include "runner/test_resolver.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <toml++/toml.h>
 #include <cmath>
@@ -412,12 +413,28 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags) {
       }
     }
   }
+  bool conflict = false;
   if (const Setting* r = t.get("required_flags"); r && r->value.is_array())
     if (const Setting* x = t.get("excluded_flags"); x && x->value.is_array())
       for (const auto& v : r->value)
-        if (std::find(x->value.begin(), x->value.end(), v) != x->value.end())
+        if (std::find(x->value.begin(), x->value.end(), v) != x->value.end()) {
           err("conflict", "excluded_flags",
               fmt::format("flag {} is both required and excluded", v.dump()));
+          conflict = true;
+        }
+  // The flag profiles it runs with.
+  if (s) {
+    const auto required = t.value_or<std::vector<std::string>>("required_flags", {});
+    const auto excluded = t.value_or<std::vector<std::string>>("excluded_flags", {});
+    t.profiles = flag_profiles(declared_flags(cat, *s), required, excluded);
+    if (t.profiles.empty() && !conflict)
+      err("conflict", required.empty() ? "excluded_flags" : "required_flags",
+          fmt::format("no flag profile of scheduler '{}' satisfies required_flags [{}] and "
+                      "excluded_flags [{}] (with the flags' requires and excludes)",
+                      sched, fmt::join(required, ", "), fmt::join(excluded, ", ")),
+          "drop a required flag that another one excludes, or one that requires an excluded "
+          "flag");
+  }
   // Payload references; the same payload may not be both primary and extra.
   auto payloads = cat.names("payload");
   std::string primary;

@@ -10,6 +10,7 @@
 
 #include "guest/protocol/test_spec.h"
 #include "runner/diagnostic.h"
+#include "runner/flag_profiles.h"
 #include "runner/spec_catalog.h"
 
 namespace ktstr {
@@ -49,6 +50,9 @@ struct ResolvedTest {
   std::string full_name;  ///< "ktstr/NAME"
   const Entity* entity = nullptr;
   std::map<std::string, Setting> settings;  ///< dotted keys: "duration_s", "checks.max_gap_ms"
+  /// The flag profiles it runs with (flag_profiles.h): one empty profile for
+  /// a scheduler without flags; never empty for a test without errors.
+  std::vector<FlagProfile> profiles{FlagProfile{}};
 
   const Setting* get(const std::string& key) const;
   /// The merged value or `fallback`.

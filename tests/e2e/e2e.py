@@ -104,7 +104,7 @@ CASES.update({
                     r" < min_work_rate = 1e\+15 \(\S*check_rate\.toml:\d+\)$"]),
 })
 SIGNAL_CASES = {"sigint", "sigkill"}
-SUITE_CASES = {"suite"}
+SUITE_CASES = {"suite", "gauntlet"}
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -542,6 +542,64 @@ def run_suite_case(args, case, kernel, run_dir):
         raise Failure("; ".join(problems))
 
 
+def run_gauntlet_case(args, case, kernel, run_dir):
+    """--gauntlet: the test on its own topology and on each preset that fits
+    the host (the 32-vCPU one does not on a small TCG host); every preset's
+    observed topology is the declared one; the TCG factor is recorded; without
+    --gauntlet only the plain test is listed."""
+    spec = os.path.join(args.specs, "gauntlet")
+    problems = []
+    listed = subprocess.run([args.runner, "list", spec], capture_output=True, text=True,
+                            timeout=60)
+    if listed.stdout.split() != ["ktstr/gauntlet_probe"]:
+        problems.append(f"list without --gauntlet printed {listed.stdout.split()}")
+    runs = os.path.join(run_dir, "runs")
+    cmd = [args.runner, "run", spec, "--gauntlet", "--kernel", kernel, "--run-dir", runs, "-v"]
+    log("$ " + " ".join(cmd))
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=290)
+    print(p.stdout + p.stderr)
+    if p.returncode != 0:
+        problems.append(f"exit code {p.returncode}, expected 0")
+    host_cpus = len(os.sched_getaffinity(0))
+    shapes = {"tiny-2llc": "1n2l2c1t", "smt-2llc": "1n2l2c2t", "numa2-4llc": "2n4l4c1t",
+              "wide3": "1n1l3c1t", "medium-4llc": "1n4l4c2t"}
+    fits = {k: v for k, v in shapes.items()
+            if int(v[2]) * int(v[4]) * int(v[6]) <= 8 * host_cpus}
+    verdicts = {name: v for v, name in re.findall(r"(?m)^(PASS|FAIL|SKIP|INCONCLUSIVE) (\S+)",
+                                                   p.stdout)}
+    want = {"ktstr/gauntlet_probe": "PASS"}
+    want.update({f"gauntlet/gauntlet_probe/{k}": "PASS" for k in fits})
+    if verdicts != want:
+        problems.append(f"verdicts {verdicts}, expected {want}")
+    if "medium-4llc" not in fits and "gauntlet: 4 variants of 1 test on 4 presets; 1 test x preset pair left out (1 too big" not in p.stdout:
+        problems.append("the run did not say which preset was left out for the host's size")
+    run_dirs = [os.path.join(runs, d) for d in os.listdir(runs)] if os.path.isdir(runs) else []
+    for preset, shape in fits.items():
+        side = os.path.join(run_dirs[0], "gauntlet", f"gauntlet_probe@{preset}", "result.json") \
+            if run_dirs else ""
+        try:
+            with open(side) as f:
+                rj = json.load(f)
+        except (OSError, ValueError) as e:
+            problems.append(f"{preset}: no result.json ({e})")
+            continue
+        problems += [f"{preset}: {x}" for x in check_topology(shape, rj)]
+        if rj.get("preset") != preset:
+            problems.append(f"{preset}: result.json preset is {rj.get('preset')!r}")
+        over = rj.get("oversubscription") or {}
+        if over.get("tcg_factor") != 8:
+            problems.append(f"{preset}: oversubscription {over}, expected tcg_factor 8")
+        boot = ((rj.get("outcome") or {}).get("timings") or {}).get("launch_to_booted_ms")
+        log(f"{preset} ({shape}): boot {boot} ms, {over.get('vcpus_per_host_cpu')} vCPUs "
+            f"per host CPU, timeout {rj.get('timeout_s')} s")
+    try:
+        check_no_orphans(runs)
+    except Failure as e:
+        problems.append(str(e))
+    if problems:
+        raise Failure("; ".join(problems))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -564,6 +622,7 @@ def main():
     run_dir = tempfile.mkdtemp(prefix="ke2e-", dir=args.work)
     log(f"case {args.case} on kernel {kernel}, run dir {run_dir}")
     case_fn = (run_signal_case if args.case in SIGNAL_CASES
+               else run_gauntlet_case if args.case == "gauntlet"
                else run_suite_case if args.case in SUITE_CASES else run_verdict_case)
     return run_in(run_dir, args.case, args.keep,
                   lambda: case_fn(args, args.case, kernel, run_dir), log)

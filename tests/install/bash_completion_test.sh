@@ -66,6 +66,10 @@ expect "--repeat --reporter --retries --run-dir --run-ignored" ktstr-run run --r
 expect "fail pass warn" ktstr-run run --no-tests ""
 expect "-E" ktstr-run run specs -E
 expect "--partition" ktstr-run run --part
+expect "--gauntlet" ktstr-run run --gau
+expect "--budget" ktstr-run run --bud
+expect "" ktstr-run run --budget ""                     # a number: nothing to offer
+expect "--gauntlet" ktstr-run list --g
 expect "--kernel" ktstr-run specs --ker             # no subcommand: run's options
 expect "6.12.117-cloud 6.12.117-scx-b03192c9" ktstr-run run --kernel 6.
 expect "6.12.117-scx-b03192c9" ktstr-run run --kernel 6.12.117-s

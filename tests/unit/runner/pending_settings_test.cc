@@ -157,25 +157,6 @@ TEST(PendingSettings, TemporalAssertionsAreRefusedAtTheirTable) {
   EXPECT_THAT(only_message(s), HasSubstr("[[temporal]] assertions are not supported yet"));
 }
 
-TEST(PendingSettings, FlagsAndFlagConstraintsAreRefusedUntilFlagProfilesExist) {
-  SpecTestDir dir;
-  auto s = load_test(dir, "scheduler = \"s\"\nrequired_flags = [\"llc\"]",
-                     "[scheduler.s]\nbinary = \"/bin/true\"\n[scheduler.s.flags.llc]\n"
-                     "args = [\"--llc\"]\n");
-  ASSERT_EQ(s.diags.size(), 2u);
-  std::string all;
-  for (const auto& d : s.diags.all()) all += d.message + "\n";
-  EXPECT_THAT(all, HasSubstr("scheduler 's': [flags] is not supported yet"));
-  EXPECT_THAT(all, HasSubstr("required_flags is not supported yet"));
-}
-
-TEST(PendingSettings, AGauntletTableIsRefusedUntilGauntletModeExists) {
-  SpecTestDir dir;
-  auto s = load_test(dir, "[test.a.gauntlet]\nmin_llcs = 2");
-  EXPECT_THAT(only_message(s), HasSubstr("[gauntlet] min_llcs is not supported yet"));
-  EXPECT_TRUE(load_test(dir, "description = \"no gauntlet\"").ok());
-}
-
 TEST(HostOnlySettings, TheHostsOwnSchedulerIsAccepted) {
   SpecTestDir dir;
   EXPECT_TRUE(load_test(dir, "host_only = true").ok());

@@ -50,6 +50,21 @@ TEST(RunOptions, EnvironmentTwinsApplyWhenTheOptionIsAbsent) {
     unsetenv(v);
 }
 
+TEST(RunOptions, GauntletAndBudgetHaveTheirTwins) {
+  setenv("KTSTR_GAUNTLET", "1", 1);
+  setenv("KTSTR_BUDGET_SECS", "90.5", 1);
+  const RunOptions o = parse({"specs/"});
+  EXPECT_TRUE(o.gauntlet);
+  ASSERT_TRUE(o.budget_s);
+  EXPECT_DOUBLE_EQ(*o.budget_s, 90.5);
+  const RunOptions cli = parse({"specs/", "--budget", "30"});
+  EXPECT_DOUBLE_EQ(*cli.budget_s, 30);
+  unsetenv("KTSTR_GAUNTLET");
+  unsetenv("KTSTR_BUDGET_SECS");
+  EXPECT_FALSE(parse({"specs/"}).gauntlet);
+  EXPECT_THROW(parse({"specs/", "--budget", "soon"}), CLI::ParseError);
+}
+
 TEST(RunOptions, OutOfRangeValuesAreRefusedByName) {
   EXPECT_THROW(parse({"specs/", "-j", "0"}), CLI::ValidationError);
   EXPECT_THROW(parse({"specs/", "--repeat", "0"}), CLI::ValidationError);

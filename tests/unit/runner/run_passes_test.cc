@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "exec/host_budget.h"
@@ -304,6 +305,56 @@ TEST_F(RunPassesTest, RunAccelInKtstrTomlIsHonoured) {
   EXPECT_EQ(vms_.requests[0].accel, Accel::kTcg);
   std::ifstream in(the_run() / "alpha" / "result.json");
   EXPECT_EQ(nlohmann::json::parse(in)["accel"], "tcg");
+}
+
+TEST_F(RunPassesTest, GauntletVariantsBootThePresetsTopologyAndRecordTheFactor) {
+  const std::string spec =
+      "[test.g]\n[[test.g.cgroup]]\nname = \"cg_0\"\n[test.g.gauntlet]\npresets = "
+      "[\"tiny-2llc\"]\n";
+  RunOptions plain = options(spec);
+  EXPECT_EQ(run(plain).rc, kExitOk);
+  EXPECT_EQ(vms_.requests.size(), 1u);  // opt-in: without --gauntlet only ktstr/g
+  fs::remove_all(dir_ / "runs");
+  vms_.requests.clear();
+  RunOptions o = options(spec);
+  o.gauntlet = true;
+  const Captured c = run(o);
+  EXPECT_EQ(c.rc, kExitOk) << c.out << c.err;
+  ASSERT_EQ(vms_.requests.size(), 2u);
+  std::set<std::string> topologies;
+  for (const auto& r : vms_.requests) topologies.insert(r.topology.str());
+  EXPECT_THAT(topologies, ::testing::ElementsAre("1n1l2c1t", "1n2l2c1t"));
+  EXPECT_THAT(c.out, HasSubstr("gauntlet: 1 variant of 1 test on 1 preset"));
+  EXPECT_THAT(c.out, HasSubstr("PASS gauntlet/g/tiny-2llc"));
+  std::ifstream in(the_run() / "gauntlet" / "g@tiny-2llc" / "result.json");
+  const auto side = nlohmann::json::parse(in);
+  EXPECT_EQ(side["preset"], "tiny-2llc");
+  EXPECT_EQ(side["profile"], "");
+  EXPECT_EQ(side["oversubscription"]["tcg_factor"], kTcgOversubscription);
+  EXPECT_DOUBLE_EQ(side["oversubscription"]["vcpus_per_host_cpu"].get<double>(), 4.0 / host_cpus());
+  std::ifstream junit(the_run() / "junit.xml");
+  const std::string xml((std::istreambuf_iterator<char>(junit)), {});
+  EXPECT_THAT(xml, HasSubstr("<property name=\"preset\" value=\"tiny-2llc\"/>"));
+}
+
+TEST_F(RunPassesTest, BudgetRunsWhatItPicksSaysSoAndRefusesBadLimits) {
+  RunOptions o = options();
+  o.budget_s = 12;  // two 1-vCPU tests at 5.2 s each under the constants
+  const Captured c = run(o);
+  EXPECT_EQ(c.rc, kExitOk) << c.out << c.err;
+  EXPECT_THAT(c.out, HasSubstr("ktstr-run: budget: 2/3 tests, 10.4/12 s, "));
+  EXPECT_THAT(c.out, HasSubstr("costs: the documented constants"));
+  EXPECT_EQ(vms_.requests.size(), 2u);
+  RunOptions tiny = options();
+  tiny.budget_s = 1;
+  const Captured t = run(tiny);
+  EXPECT_EQ(t.rc, kExitNoTests);
+  EXPECT_THAT(t.err, HasSubstr("no test fits --budget 1 s (the cheapest is estimated at 5.2 s)"));
+  RunOptions bad = options();
+  bad.budget_s = -2;
+  const Captured b = run(bad);
+  EXPECT_EQ(b.rc, kExitUsage);
+  EXPECT_THAT(b.err, HasSubstr("--budget must be a positive number of seconds (got -2)"));
 }
 
 TEST(RunPassesInterrupt, CtrlCExits130KeepsFinishedResultsAndMarksTheRestNotRun) {
