@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -59,12 +60,15 @@ fs::path runs_parent(const VerifierOptions& o, const LoadedSpecs& specs) {
   return "ktstr-runs";
 }
 
-// The run this process just made: its id holds our pid ("<time>-<pid>-<hex>").
-std::optional<fs::path> our_run(const fs::path& parent) {
+// The run this process just made: not among `before`, and its id holds our
+// pid ("<time>-<pid>-<hex>"), so a concurrent run elsewhere is not taken.
+std::optional<fs::path> our_run(const fs::path& parent, const std::vector<fs::path>& before) {
   const std::string mark = fmt::format("-{}-", getpid());
   const auto runs = list_runs(parent);
   for (auto it = runs.rbegin(); it != runs.rend(); ++it)
-    if (it->filename().string().find(mark) != std::string::npos) return *it;
+    if (it->filename().string().find(mark) != std::string::npos &&
+        std::find(before.begin(), before.end(), *it) == before.end())
+      return *it;
   return std::nullopt;
 }
 
@@ -191,11 +195,12 @@ int run_verifier(const VerifierOptions& o, const LauncherFactory& make_launcher,
   run.verbose = o.verbose;
   run.argv = o.argv;
   out.flush();
+  const std::vector<fs::path> before = list_runs(parent);
   const int rc = run_tests(run, make_launcher);
   std::cout.flush();
   if (rc != kExitOk && rc != kExitTestFailed) return rc;  // the run said why
   // --- read the loads back from the run directory.
-  const auto run_dir = our_run(parent);
+  const auto run_dir = our_run(parent, before);
   std::string error = fmt::format("no run directory of this sweep under {}", parent.string());
   std::optional<StoredRun> stored;
   if (run_dir) stored = read_run(*run_dir, &error);
