@@ -39,7 +39,7 @@ _ktstr_run() {
   ((COMP_CWORD > 0)) && prev="${COMP_WORDS[COMP_CWORD - 1]}"
   COMPREPLY=()
 
-  local commands="run check list explain plugins kernel reeval stats merge"
+  local commands="run check list explain plugins kernel reeval stats merge verifier"
   local spec_opts="--set --plugin-path"
   local run_opts="--kernel --accel -f --filter -E --filter-expr --set --plugin-path --run-dir
     --run-ignored --list --gauntlet --budget --no-tests --repeat --retries --fail-fast --partition
@@ -87,7 +87,7 @@ _ktstr_run() {
       _ktstr_run_words "hash: count:"
       return 0
       ;;
-    --run-dir | --plugin-path | --source)
+    --run-dir | --plugin-path | --source | --baseline)
       _ktstr_run_paths -d
       return 0
       ;;
@@ -95,7 +95,8 @@ _ktstr_run() {
       _ktstr_run_paths
       return 0
       ;;
-    -f | --filter | -E | --filter-expr | --set | -j | --jobs | --repeat | --retries | --seed | --budget)
+    -f | --filter | -E | --filter-expr | --set | -j | --jobs | --repeat | --retries | --seed | --budget \
+      | --scheduler)
       return 0 # free text
       ;;
   esac
@@ -115,6 +116,10 @@ _ktstr_run() {
     plugins) opts="--json --load --plugin-path -h --help" ;;
     reeval) opts="--set -v --verbose -h --help" ;;
     merge) opts="-h --help" ;;
+    verifier)
+      opts="--scheduler --all-profiles --kernel --accel --run-dir --baseline -j --jobs -v --verbose
+        -h --help"
+      ;;
     stats)
       if [[ -z "$sub" ]]; then
         _ktstr_run_words "compare"

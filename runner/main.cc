@@ -15,6 +15,7 @@
 #include "runner/run_command.h"
 #include "runner/spec_commands.h"
 #include "runner/stats_command.h"
+#include "runner/verifier_command.h"
 
 int main(int argc, char** argv) {
   int exit_code = ktstr::kExitOk;
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   ktstr::add_reeval_command(app, exit_code);
   ktstr::add_stats_command(app, exit_code);
   ktstr::add_merge_command(app, exit_code);
+  ktstr::add_verifier_command(app, exit_code, std::vector<std::string>(argv, argv + argc));
   // `ktstr-run [OPTIONS] PATH...` means `ktstr-run run [OPTIONS] PATH...`.
   std::vector<std::string> args(argv + 1, argv + argc);
   const bool help =

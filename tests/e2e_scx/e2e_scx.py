@@ -291,9 +291,92 @@ def run_case(args, case, work):
         raise Failure("; ".join(problems))
 
 
+# `ktstr-run verifier`: case -> (specs ("own" = examples/04-own-scheduler,
+# else spec text), expected exit code, [regexes], {C programs to build}).
+# A load that fails writes a libbpf-like verifier log (with a terminal escape
+# the report must show escaped) and exits 1 before it attaches.
+BAD_LOADER = r"""#include <stdio.h>
+int main(void){
+  fputs("libbpf: prog 'bad_dispatch': BPF program load failed: Permission denied\n", stderr);
+  fputs("-- BEGIN PROG LOAD LOG --\n", stderr);
+  for (int i = 0; i < 30; i++) fputs("0: R1=ctx() R10=fp0\n", stderr);
+  fputs("\x1b[31mR2 invalid mem access 'scalar'\n-- END PROG LOAD LOG --\n", stderr);
+  return 1;}
+"""
+VERIFIER_HEADER = r"(?m)^scheduler +profile +program +verified insns +% of 1M limit$"
+VERIFIER_CASES = {
+    "verifier_own": ("own", 0, [VERIFIER_HEADER, r"(?m)^PASS ktstr/verifier\.llc_fifo ",
+                                r"(?m)^verifier: 1 load, 0 failed; "], {}),
+    "verifier_fail": ('[scheduler.bad]\nbinary = "./bad_loader"\n', 1,
+                      [VERIFIER_HEADER, r"(?m)^FAIL ktstr/verifier\.bad ",
+                       r"(?m)^bad +- +\(did not load\) +- +-$",
+                       r"(?m)^load failed: ktstr/verifier\.bad \(FAIL; it did not attach\)\n"
+                       r"    scheduler 'bad' did not attach: the process exited with status 1",
+                       r"(?m)^    \| libbpf: prog 'bad_dispatch': BPF program load failed",
+                       r"(?m)^    \| 0: R1=ctx\(\) R10=fp0  \[repeated 30 times\]$",
+                       r"(?m)^    \| \\x1b\[31mR2 invalid mem access 'scalar'$",
+                       r"(?m)^verifier: 1 load, 1 failed; 0 programs"],
+                      {"bad_loader": BAD_LOADER}),
+}
+
+
+def check_llc_fifo_programs(out, run_dir):
+    """The table lists llc_fifo's struct_ops programs, one row per program the
+    agent recorded in data.scheduler.bpf.programs; an agent that records none
+    gets the row saying so (and then the sidecar must hold none)."""
+    found = [s for s in schedulers(run_dir) if s]
+    if len(found) != 1:
+        return [f"expected one result.json with data.scheduler, got {len(found)}"]
+    programs = (found[0].get("bpf") or {}).get("programs")
+    if programs is None:
+        if not re.search(r"(?m)^llc_fifo +- +\(no counts: the agent recorded none\)", out):
+            return ["no programs recorded and no '(no counts: ...)' row for llc_fifo"]
+        return []
+    problems = []
+    if not programs:
+        problems.append("data.scheduler.bpf.programs is empty: llc_fifo has struct_ops programs")
+    for p in programs:
+        row = rf"(?m)^llc_fifo +- +{re.escape(p['name'])} +{p['verified_insns']} +[0-9.]+%$"
+        if not re.search(row, out):
+            problems.append(f"no table row for program {p['name']} ({p['verified_insns']} insns)")
+    return problems
+
+
+def run_verifier_case(args, case, work):
+    specs, want_rc, patterns, progs = VERIFIER_CASES[case]
+    build_programs(progs, work)
+    if specs == "own":
+        binary = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.runner))),
+                              "examples", "sched", "scx_llc_fifo")
+        if not os.path.exists(binary):
+            raise Failure(f"{binary} is missing: run scripts/build-example-scheduler.sh (the "
+                          "README setup does)")
+        spec_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                 "examples", "04-own-scheduler")
+    else:
+        spec_path = os.path.join(work, f"{case}.toml")
+        with open(spec_path, "w") as f:
+            f.write(specs)
+    run_dir = os.path.join(work, "run")
+    cmd = [args.runner, "verifier", spec_path, "--kernel", pick_kernel(args.runner, "scx"),
+           "--run-dir", run_dir, "-j", "1"]
+    log("$ " + " ".join(cmd))
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=280)
+    out = p.stdout + p.stderr
+    print(out, end="" if out.endswith("\n") else "\n")
+    problems = [] if p.returncode == want_rc else [f"exit code {p.returncode}, expected {want_rc}"]
+    problems += [f"output lacks /{pat}/" for pat in patterns if not re.search(pat, out)]
+    if "\x1b" in out:
+        problems.append("a raw ESC reached the output")
+    if specs == "own":
+        problems += check_llc_fifo_programs(out, run_dir)
+    if problems:
+        raise Failure("; ".join(problems))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=sorted(CASES))
+    ap.add_argument("case", choices=sorted(CASES) + sorted(VERIFIER_CASES))
     ap.add_argument("--runner", required=True)
     ap.add_argument("--work", default=None)
     ap.add_argument("--keep", action="store_true")
@@ -301,7 +384,8 @@ def main():
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     work = tempfile.mkdtemp(prefix=f"scx-{args.case}-", dir=args.work)
-    return run_in(work, args.case, args.keep, lambda: run_case(args, args.case, work), log)
+    run = run_verifier_case if args.case in VERIFIER_CASES else run_case
+    return run_in(work, args.case, args.keep, lambda: run(args, args.case, work), log)
 
 
 if __name__ == "__main__":

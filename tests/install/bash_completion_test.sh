@@ -86,6 +86,12 @@ expect "6.12.117-cloud 6.12.117-scx-b03192c9" ktstr-run kernel clean 6
 expect "--json" ktstr-run list --j
 expect "--set" ktstr-run reeval run-1 --se
 expect "compare" ktstr-run stats ""
+expect "verifier" ktstr-run veri
+expect "--all-profiles" ktstr-run verifier --all
+expect "--baseline" ktstr-run verifier specs --base
+expect "" ktstr-run verifier --scheduler ""              # a scheduler name: free text
+expect "6.12.117-scx-b03192c9" ktstr-run verifier --kernel 6.12.117-s
+expect "specs/a.toml specs/b.toml" ktstr-run verifier specs/
 
 if ((fails)); then
   echo "$fails completion(s) wrong"
