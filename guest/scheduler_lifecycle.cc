@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "guest/protocol/line_collapse.h"
 #include "guest/protocol/valid_utf8.h"
 #include "guest/watchdog_override.h"
 
@@ -122,27 +123,11 @@ std::string SchedExtExit::text() const {
 }
 
 std::string collapse_output(const std::string& output, std::size_t max_lines) {
-  std::vector<std::string> lines;
-  std::vector<std::size_t> counts;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!lines.empty() && lines.back() == line) {
-      ++counts.back();
-    } else {
-      lines.push_back(line);
-      counts.push_back(1);
-    }
-  }
+  const std::vector<std::string> lines = collapse_lines(output);
   std::string out;
   const std::size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
   if (first > 0) out += "[... " + std::to_string(first) + " earlier lines]\n";
-  for (std::size_t i = first; i < lines.size(); ++i) {
-    out += lines[i];
-    if (counts[i] > 1) out += "  [repeated " + std::to_string(counts[i]) + " times]";
-    out += "\n";
-  }
+  for (std::size_t i = first; i < lines.size(); ++i) out += lines[i] + "\n";
   return out;
 }
 

@@ -62,8 +62,9 @@ struct SchedExtExit {
   std::string text() const;
 };
 
-/// Collapses runs of identical lines ("line (repeated N times)") and keeps
-/// the last `max_lines` lines.
+/// Collapses runs of identical lines ("line  [repeated N times]") and of
+/// identical blocks ("[L lines repeated N times]", guest/protocol/line_collapse.h)
+/// and keeps the last `max_lines` lines.
 std::string collapse_output(const std::string& output, std::size_t max_lines);
 
 /// Parses /dev/kmsg records ("prio,seq,ts,flags;message") or plain lines and
