@@ -66,7 +66,7 @@ std::string drop_casts(const std::string& in) {
       if (before == '{' || before == ',' || before == '[' || before == ' ') {
         std::size_t j = i + 1;
         while (j < in.size() && (isalnum(static_cast<unsigned char>(in[j])) || in[j] == '_' ||
-                                 in[j] == ' ' || in[j] == '*'))
+                                 in[j] == ' ' || in[j] == '*' || in[j] == '[' || in[j] == ']'))
           ++j;
         if (j < in.size() && in[j] == ')' && j > i + 1) {
           i = j;
@@ -90,6 +90,40 @@ std::string dump_one(const struct btf* btf, std::uint32_t id, const void* data, 
   opts.emit_zeroes = true;
   if (btf_dump__dump_type_data(d.get(), id, data, size, &opts) < 0) return "";
   return drop_casts(out);
+}
+
+/// A char array as a C string literal up to its first NUL ("" when `t` is
+/// not an array of 1-byte ints): btf_dump would print one 'c' per element.
+std::string char_array_text(const struct btf* btf, const btf_type* t, const void* data,
+                            std::size_t size) {
+  if (!btf_is_array(t)) return "";
+  const struct btf_array* a = btf_array(t);
+  const int elem_id = btf__resolve_type(btf, a->type);
+  const btf_type* elem = elem_id > 0 ? btf__type_by_id(btf, elem_id) : nullptr;
+  if (!elem || !btf_is_int(elem) || elem->size != 1) return "";
+  const char* name = btf__name_by_offset(btf, elem->name_off);
+  if (!name || !strstr(name, "char")) return "";
+  const auto* b = static_cast<const unsigned char*>(data);
+  const std::size_t n = std::min<std::size_t>(a->nelems, size);
+  std::string out = "\"";
+  for (std::size_t i = 0; i < n && b[i]; ++i) {
+    const unsigned char c = b[i];
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[8];
+      snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -132,6 +166,11 @@ std::string render_btf_value(const struct btf* btf, std::uint32_t type_id, const
     }
     if (!out.empty()) out.pop_back();
     return out;
+  }
+  const int resolved = btf__resolve_type(btf, type_id);
+  if (const btf_type* r = resolved > 0 ? btf__type_by_id(btf, resolved) : nullptr) {
+    std::string str = char_array_text(btf, r, data, size);
+    if (!str.empty()) return str;
   }
   std::string s = dump_one(btf, type_id, data, size);
   return s.empty() ? hex_bytes(data, size) : s;
@@ -238,9 +277,15 @@ nlohmann::json BpfIntrospect::dump_maps(const BpfDumpLimits& limits) const {
     const void* prev = nullptr;
     for (;;) {
       if (info.key_size == 0 || bpf_map_get_next_key(fd, prev, next.data()) != 0) {
-        if (info.key_size == 0 || errno != ENOENT)
-          note = std::string("(not iterable: ") +
-                 (info.key_size == 0 ? "no keys" : strerror(errno)) + ")";
+        // Queues and stacks have no keys; local storage maps (task, cgroup,
+        // inode) refuse to list theirs (ENOTSUPP, 524).
+        if (info.key_size == 0)
+          note = "(not listed: a " + bpf_map_type_name(info.type) + " has no keys)";
+        else if (errno == 524)
+          note = "(not listed: the kernel cannot list the keys of a " +
+                 bpf_map_type_name(info.type) + ")";
+        else if (errno != ENOENT)
+          note = std::string("(not listed: ") + strerror(errno) + ")";
         break;
       }
       if (entries >= limits.entries_per_map || text.size() >= per_map) {

@@ -14,8 +14,8 @@
 #include <sstream>
 
 #include "guest/protocol/line_collapse.h"
-#include "guest/sysrq_dump.h"
 #include "guest/protocol/valid_utf8.h"
+#include "guest/sysrq_dump.h"
 #include "guest/watchdog_override.h"
 
 namespace ktstr {

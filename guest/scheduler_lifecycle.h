@@ -48,8 +48,8 @@ struct SchedulerLifecycleOptions {
   double poll_interval_s = 0.05;
   std::size_t output_limit = 64 * 1024;  ///< bytes of scheduler output kept (the tail)
   std::size_t tail_lines = 40;           ///< lines of output put into the error text
-  bool introspect_bpf = true;  ///< read the scheduler's BPF programs and maps (root "/" only)
-  BpfDumpLimits dump_limits;   ///< bounds of the map dump
+  bool introspect_bpf = true;     ///< read the scheduler's BPF programs and maps (root "/" only)
+  BpfDumpLimits dump_limits;      ///< bounds of the map dump
   std::size_t sysrq_lines = 400;  ///< SysRq-D lines kept
 
   /// The guest's paths under `root` (the agent's --root).

@@ -85,7 +85,8 @@ nlohmann::json capture_sysrq_dump(const fs::path& root, std::size_t max_lines) {
   }
   const fs::path inst = tracing / "instances/ktstr-sysrq-d";
   fs::remove(inst, ec);  // a leftover from an earlier capture
-  if (!fs::create_directory(inst, ec)) return done("failed: mkdir " + inst.string() + ": " + ec.message());
+  if (!fs::create_directory(inst, ec))
+    return done("failed: mkdir " + inst.string() + ": " + ec.message());
   std::string err;
   // A small buffer before the event expands it to the default (1.4 MB a CPU).
   write_text(inst / "buffer_size_kb", "256");

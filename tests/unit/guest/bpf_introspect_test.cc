@@ -68,6 +68,25 @@ TEST(BpfIntrospect, NoBtfOrTooFewBytesGivesHex) {
   EXPECT_EQ(render_btf_value(b.get(), sec, d, 3), "");
 }
 
+TEST(BpfIntrospect, CharArraysAndArraysOfIntsRenderReadably) {
+  BtfPtr b(btf__new_empty());
+  int chr = btf__add_int(b.get(), "char", 1, BTF_INT_SIGNED);
+  int u32 = btf__add_int(b.get(), "u32", 4, 0);
+  int idx = btf__add_int(b.get(), "int", 4, BTF_INT_SIGNED);
+  int str = btf__add_array(b.get(), idx, chr, 12);
+  int nums = btf__add_array(b.get(), idx, u32, 3);
+  int v1 = btf__add_var(b.get(), "msg", BTF_VAR_GLOBAL_ALLOCATED, str);
+  int v2 = btf__add_var(b.get(), "seqs", BTF_VAR_GLOBAL_ALLOCATED, nums);
+  int sec = btf__add_datasec(b.get(), ".data", 24);
+  btf__add_datasec_var_info(b.get(), v1, 0, 12);
+  btf__add_datasec_var_info(b.get(), v2, 12, 12);
+  unsigned char data[24] = {'h', 'i', ' ', '"', 'x', '"', '\n', 1, 0, 'z', 'z', 'z'};
+  std::uint32_t seqs[3] = {0, 29, 4};
+  memcpy(data + 12, seqs, sizeof seqs);
+  EXPECT_EQ(render_btf_value(b.get(), sec, data, sizeof data),
+            "msg = \"hi \\\"x\\\"\\n\\x01\"\nseqs = [0,29,4,]");
+}
+
 TEST(BpfIntrospect, MapTypesHaveLibbpfNames) {
   EXPECT_EQ(bpf_map_type_name(BPF_MAP_TYPE_ARRAY), "array");
   EXPECT_EQ(bpf_map_type_name(BPF_MAP_TYPE_PERCPU_ARRAY), "percpu_array");
