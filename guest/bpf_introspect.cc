@@ -273,7 +273,10 @@ nlohmann::json BpfIntrospect::dump_maps(const BpfDumpLimits& limits) const {
     const bool single_datasec = btf && info.max_entries == 1 && info.type == BPF_MAP_TYPE_ARRAY &&
                                 btf__type_by_id(btf, info.btf_value_type_id) &&
                                 btf_is_datasec(btf__type_by_id(btf, info.btf_value_type_id));
-    const std::size_t per_map = std::min(limits.bytes_per_map, limits.bytes_total - total);
+    // The notes appended below can take `total` past the limit: no underflow.
+    const std::size_t per_map = total >= limits.bytes_total
+                                    ? 0
+                                    : std::min(limits.bytes_per_map, limits.bytes_total - total);
     const void* prev = nullptr;
     for (;;) {
       if (info.key_size == 0 || bpf_map_get_next_key(fd, prev, next.data()) != 0) {
