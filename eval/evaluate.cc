@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "eval/failure_dump.h"
 #include "eval/guest_text.h"
 #include "eval/telemetry_checks.h"
 #include "guest/protocol/observed_topology.h"
@@ -167,7 +168,8 @@ void expect_err(Verdict& v, const RunRecord& r) {
 
 /// expect_scx_bpf_error_contains / _matches (with expect_err): a test that
 /// failed as expected stays PASS only if scx_error_text() contains `contains`
-/// and `matches` (a regex) finds a match in it or in one of its lines.
+/// and `matches` (a regex) finds a match in the kernel's exit message, in the
+/// text or in one of its lines. A mismatch names the exit message.
 void scx_error_expectation(Verdict& v, const RunRecord& r) {
   const std::string& contains = r.expect_scx_bpf_error_contains;
   const std::string& matches = r.expect_scx_bpf_error_matches;
@@ -181,8 +183,11 @@ void scx_error_expectation(Verdict& v, const RunRecord& r) {
     bool found = false;
     try {
       std::regex re(matches);
-      // Whole text only when short (libstdc++'s matcher recurses per character).
-      if (text.size() < kRegexLineCap) found = std::regex_search(text, re);
+      // The exit message alone first (so ^...$ anchor on it), then the whole
+      // text only when short (libstdc++'s matcher recurses per character).
+      const std::string msg = scx_exit_message(r);
+      if (!msg.empty()) found = std::regex_search(msg.substr(0, kRegexLineCap), re);
+      if (!found && text.size() < kRegexLineCap) found = std::regex_search(text, re);
       std::size_t start = 0;
       while (!found && start <= text.size()) {
         std::size_t end = text.find('\n', start);
@@ -211,6 +216,8 @@ void scx_error_expectation(Verdict& v, const RunRecord& r) {
   for (const auto& m : missing)
     reasons.push_back("the run failed, but not with the expected sched_ext error: " + m +
                       " not found");
+  if (const std::string msg = scx_exit_message(r); !msg.empty())
+    reasons.push_back("the kernel's exit message: \"" + escape_guest_line(msg) + "\"");
   reasons.push_back("seen:\n" + quote_guest_block(seen));
   v.reasons = std::move(reasons);
 }
@@ -232,11 +239,22 @@ void cleanup_budget(Verdict& v, const RunRecord& r, const Checks& checks) {
 
 }  // namespace
 
+std::string scx_exit_message(const RunRecord& r) {
+  if (const json* s = data_field(r, "scheduler");
+      s && s->is_object() && s->contains("exit_message") && (*s)["exit_message"].is_string())
+    return (*s)["exit_message"].get<std::string>();
+  return "";
+}
+
 std::string scx_error_text(const RunRecord& r) {
   std::string text;
   if (const json* s = data_field(r, "scheduler");
       s && s->is_object() && s->contains("error_text") && (*s)["error_text"].is_string())
     text = (*s)["error_text"].get<std::string>();
+  // The exit message is what the expectation is about: first, even when an
+  // older agent's error_text lacks its line.
+  if (const std::string msg = scx_exit_message(r); !msg.empty())
+    text = "exit message: " + msg + (text.empty() ? "" : "\n" + text);
   if (text.empty() && r.result.is_object() && r.result.contains("details") &&
       r.result["details"].is_array()) {
     for (const auto& d : r.result["details"])
@@ -254,6 +272,7 @@ Verdict evaluate(const RunRecord& record, const Checks& checks) {
   expect_err(v, record);
   scx_error_expectation(v, record);
   cleanup_budget(v, record, checks);
+  if (const json* s = data_field(record, "scheduler")) v.failure_dump = format_failure_dump(*s);
   return v;
 }
 

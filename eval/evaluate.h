@@ -39,6 +39,10 @@ struct Verdict {
   /// wake samples, an INCONCLUSIVE counted as PASS): not a failure, shown
   /// under -v.
   std::vector<std::string> notes;
+  /// The sched_ext failure dump (BPF maps, SysRq-D; eval/failure_dump.h),
+  /// runner-written headings over quoted guest text. The console shows it
+  /// only when the verdict is not PASS; "" when the guest captured none.
+  std::string failure_dump;
   static const char* name(Kind k);
 };
 
@@ -48,9 +52,14 @@ struct Verdict {
 /// expect_err / expect_scx_bpf_error_*, then cleanup_budget_ms.
 Verdict evaluate(const RunRecord& record, const Checks& checks);
 
-/// The text a sched_ext failure is matched against: the agent's
-/// data.scheduler.error_text (exit kind, reason, kernel lines, output tail), or
-/// else the result's details, plus the console's sched_ext findings.
+/// The text a sched_ext failure is matched against: the kernel's exit message
+/// (data.scheduler.exit_message, `sched_ext: OPS: MESSAGE`) first, then the
+/// agent's data.scheduler.error_text (exit kind, reason, kernel lines, output
+/// tail), or else the result's details, plus the console's sched_ext findings.
 std::string scx_error_text(const RunRecord& record);
+
+/// The kernel's exit message of the scheduler (data.scheduler.exit_message),
+/// "" when there was none.
+std::string scx_exit_message(const RunRecord& record);
 
 }  // namespace ktstr

@@ -9,10 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
+#include "guest/protocol/line_collapse.h"
 #include "guest/protocol/valid_utf8.h"
+#include "guest/sysrq_dump.h"
 #include "guest/watchdog_override.h"
 
 namespace ktstr {
@@ -111,38 +114,25 @@ SchedulerLifecycleOptions SchedulerLifecycleOptions::under(const fs::path& root)
   o.kmsg = root / "dev" / "kmsg";
   o.mem = root / "dev" / "mem";
   o.iomem = root / "proc" / "iomem";
+  // bpf() reads the running kernel: only for the guest itself, not a fake tree.
+  o.introspect_bpf = root == "/";
   return o;
 }
 
 std::string SchedExtExit::text() const {
   std::string t = kind.empty() ? reason : kind + ": " + reason;
+  if (!message.empty()) t += "\nexit message: " + message;
   for (const auto& l : kmsg) t += "\nkernel: " + l;
   if (!output_tail.empty()) t += "\nscheduler output (tail):\n" + output_tail;
   return t;
 }
 
 std::string collapse_output(const std::string& output, std::size_t max_lines) {
-  std::vector<std::string> lines;
-  std::vector<std::size_t> counts;
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!lines.empty() && lines.back() == line) {
-      ++counts.back();
-    } else {
-      lines.push_back(line);
-      counts.push_back(1);
-    }
-  }
+  const std::vector<std::string> lines = collapse_lines(output);
   std::string out;
   const std::size_t first = lines.size() > max_lines ? lines.size() - max_lines : 0;
   if (first > 0) out += "[... " + std::to_string(first) + " earlier lines]\n";
-  for (std::size_t i = first; i < lines.size(); ++i) {
-    out += lines[i];
-    if (counts[i] > 1) out += "  [repeated " + std::to_string(counts[i]) + " times]";
-    out += "\n";
-  }
+  for (std::size_t i = first; i < lines.size(); ++i) out += lines[i] + "\n";
   return out;
 }
 
@@ -302,6 +292,7 @@ SchedExtExit SchedulerLifecycle::describe_exit(const std::string& kind_hint,
     e.reason += "; the kernel disabled BPF scheduler \"" + ops + "\" (" + kind + ")";
     if (!msg.empty()) e.reason += ": " + msg;
   }
+  e.message = msg;
   e.output_tail = collapse_output(output_snapshot(), opt_.tail_lines);
   return e;
 }
@@ -325,8 +316,11 @@ void SchedulerLifecycle::fill_data(ScenarioOutcome& outcome, const SchedExtExit*
   }
   d["output_tail"] = collapse_output(output_snapshot(), opt_.tail_lines);
   d["kmsg"] = sched_ext_kmsg_lines(make_valid_utf8(kmsg_seen_));
+  if (!bpf_json_.is_null()) d["bpf"] = bpf_json_;
+  if (!sysrq_json_.is_null()) d["sysrq_dump"] = sysrq_json_;
   if (exit) {
     d["exit_kind"] = exit->kind;
+    d["exit_message"] = exit->message;
     d["exit_reason"] = exit->reason;
     d["error_text"] = exit->text();
   }
@@ -399,6 +393,8 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
   const std::string dev_null = (opt_.root / "dev" / "null").string();
 
   started_at_ = Clock::now();
+  if (timespec ts{}; clock_gettime(CLOCK_BOOTTIME, &ts) == 0)
+    started_boot_ns_ = std::uint64_t(ts.tv_sec) * 1000000000u + std::uint64_t(ts.tv_nsec);
   pid_t pid = fork();
   if (pid < 0) {
     int err = errno;
@@ -500,8 +496,30 @@ bool SchedulerLifecycle::start(ScenarioOutcome& outcome) {
     for (const auto& p : problems) why += "; " + p;
     return refuse("error", why, nullptr);
   }
+  if (opt_.introspect_bpf) {
+    // Now, while the loader is alive: the fds keep its maps after it exits.
+    bpf_ = std::make_unique<BpfIntrospect>();
+    std::string err;
+    bpf_json_ = {{"programs", nlohmann::json::array()}};
+    if (bpf_->capture(started_boot_ns_, err)) {
+      bpf_json_["programs"] = bpf_->programs();
+      host_.log("info", who + ": " + std::to_string(bpf_->programs().size()) +
+                            " struct_ops programs, " + std::to_string(bpf_->map_count()) +
+                            " maps kept for the failure dump");
+    } else {
+      bpf_json_["error"] = err;
+    }
+  }
   monitor_ = std::thread([this] { monitor_loop(); });
   return true;
+}
+
+void SchedulerLifecycle::capture_dump() {
+  // SysRq-D only prints while the scheduler is enabled (a failed one is not).
+  sysrq_json_ = capture_sysrq_dump(opt_.root, opt_.sysrq_lines);
+  if (!bpf_) return;
+  bpf_json_["maps"] = bpf_->dump_maps(opt_.dump_limits);
+  bpf_json_["captured_at"] = "end";
 }
 
 std::string SchedulerLifecycle::watchdog_summary() const {
@@ -617,6 +635,9 @@ void SchedulerLifecycle::finish(ScenarioOutcome& outcome) {
     kind = failure_kind_;
     reason = failure_reason_;
   }
+  // The dump comes before the stop: SysRq-D needs the scheduler enabled, and
+  // the host decides later whether a check failed.
+  capture_dump();
   std::vector<std::string> problems;
   if (failed) {
     // The kernel disabled it: the scheduler notices, prints its dump and exits.
@@ -633,6 +654,7 @@ void SchedulerLifecycle::finish(ScenarioOutcome& outcome) {
   }
   // A clean stop says "unregistered from user space"; anything else is a failure
   // even if the monitor did not see it (it happened during the stop).
+  const bool failed_before_stop = failed;
   std::vector<std::string> kl = read_new_kmsg();
   std::string dk = disabled_reason(kl);
   if (!failed && !dk.empty() && dk != "unregistered from user space") {
@@ -651,6 +673,8 @@ void SchedulerLifecycle::finish(ScenarioOutcome& outcome) {
   }
   SchedExtExit e = describe_exit(kind, who + ": " + reason);
   for (const auto& p : problems) e.reason += "; " + p;
+  if (failed_before_stop && bpf_json_.contains("captured_at"))
+    bpf_json_["captured_at"] = e.kind.find("stall") != std::string::npos ? "stall" : "exit";
   if (e.kind.find("stall") != std::string::npos) e.reason += "; " + watchdog_summary();
   outcome.verdict = "fail";
   // The scheduler's failure comes first: it usually explains the scenario's.

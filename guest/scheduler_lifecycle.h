@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "guest/bpf_introspect.h"
 #include "guest/protocol/test_spec.h"
 #include "guest/scenario_runner.h"
 
@@ -47,6 +48,9 @@ struct SchedulerLifecycleOptions {
   double poll_interval_s = 0.05;
   std::size_t output_limit = 64 * 1024;  ///< bytes of scheduler output kept (the tail)
   std::size_t tail_lines = 40;           ///< lines of output put into the error text
+  bool introspect_bpf = true;     ///< read the scheduler's BPF programs and maps (root "/" only)
+  BpfDumpLimits dump_limits;      ///< bounds of the map dump
+  std::size_t sysrq_lines = 400;  ///< SysRq-D lines kept
 
   /// The guest's paths under `root` (the agent's --root).
   static SchedulerLifecycleOptions under(const std::filesystem::path& root);
@@ -57,13 +61,15 @@ struct SchedExtExit {
   std::string kind;               ///< "scx_bpf_error", "runnable task stall", "exited", ...
   std::string reason;             ///< one line: what happened
   std::vector<std::string> kmsg;  ///< the kernel's sched_ext lines (disabled, message, trace)
+  std::string message;            ///< the kernel's exit message (`sched_ext: OPS: MESSAGE`)
   std::string output_tail;        ///< scheduler output, repeated lines collapsed
   /// All of the above as one text: what expect_scx_bpf_error_* match against.
   std::string text() const;
 };
 
-/// Collapses runs of identical lines ("line (repeated N times)") and keeps
-/// the last `max_lines` lines.
+/// Collapses runs of identical lines ("line  [repeated N times]") and of
+/// identical blocks ("[L lines repeated N times]", guest/protocol/line_collapse.h)
+/// and keeps the last `max_lines` lines.
 std::string collapse_output(const std::string& output, std::size_t max_lines);
 
 /// Parses /dev/kmsg records ("prio,seq,ts,flags;message") or plain lines and
@@ -106,6 +112,8 @@ class SchedulerLifecycle {
   bool apply_watchdog(std::string& error);
   /// One line on the watchdog in force, for a stall's reason.
   std::string watchdog_summary() const;
+  /// The failure dump: the kept maps and SysRq-D, into dump_ (captured_at "end" for now).
+  void capture_dump();
 
   SchedulerSpec spec_;
   ScenarioHost& host_;
@@ -125,6 +133,10 @@ class SchedulerLifecycle {
   double attach_s_ = 0;
   nlohmann::json watchdog_;  ///< what apply_watchdog did (null = not asked)
   std::chrono::steady_clock::time_point started_at_;
+  std::uint64_t started_boot_ns_ = 0;   ///< CLOCK_BOOTTIME at the fork (BPF load_time's clock)
+  std::unique_ptr<BpfIntrospect> bpf_;  ///< the scheduler's programs, its maps kept open
+  nlohmann::json bpf_json_;             ///< data.scheduler.bpf (null = not introspected)
+  nlohmann::json sysrq_json_;           ///< data.scheduler.sysrq_dump (null = not taken)
 };
 
 }  // namespace ktstr

@@ -85,6 +85,7 @@ void print_verdict(std::ostream& out, const std::string& name, const Verdict& v,
     for (const std::string& reason : v.reasons) append_indented(text, reason, "    ");
     text += format_cgroup_table(v.table);
   }
+  if (!passed && !v.failure_dump.empty()) append_indented(text, v.failure_dump, "    ");
   if (style.verbose) {
     for (const std::string& note : v.notes) append_indented(text, "note: " + note, "    ");
     // Details are quoted blocks already (eval/evaluate.cc); a scenario that

@@ -47,6 +47,13 @@ def stall_spec(name, watchdog, dur):
     return (QMAP_STALL + f"\n[test.{name}]\nscheduler = \"s\"\nwatchdog_timeout_s = {watchdog}\n"
             + YIELD.format(dur=dur, name=name))
 QMAP_ERR = '[scheduler.s]\nbinary = "scx_qmap"\nargs = ["-e", "20"]\n'
+QMAP = '[scheduler.s]\nbinary = "scx_qmap"\n'
+# The failure dump under the planted scx_bpf_error (docs/failure-dumps.md):
+# qmap's .bss map, named, with a global's value rendered through its BTF.
+DUMP_ROWS = [r"(?m)^    failure dump \(captured at exit; [0-9]+ maps, [0-9]+ struct_ops programs\):$",
+             r"(?m)^    map scx_qmap\.bss \(array, 1 entry\):$",
+             r"(?m)^    \| nr_enqueued = [1-9][0-9]*$",
+             r"(?m)^    map cpu_ctx_stor \(percpu_array, 1 entry\):$"]
 
 # The PASS control of the checks (tests/e2e/specs/check_fair.toml) under a
 # sched_ext scheduler: the built-in not_starved (zero work, spread, gap),
@@ -89,7 +96,10 @@ CASES = {
     "fair_llc_fifo": (fair_spec(LLC_FIFO, "fair_llc_fifo"), "fair_llc_fifo", "scx", 0, "PASS",
                       FAIR_ROWS, {}),
     "qmap_error": (spec(QMAP_ERR, "qmap_error", dur=4), "qmap_error", "scx", 1, "FAIL",
-                   [r"scx_bpf_error", r"test triggering error"], {}),
+                   [r"scx_bpf_error", r"test triggering error"] + DUMP_ROWS, {}),
+    # The negative control of the dump: a scheduler that ends well is dumped
+    # too ("end", with SysRq-D), but a PASS prints none of it.
+    "dump_pass": (spec(QMAP, "dump_pass", dur=3), "dump_pass", "scx", 0, "PASS", [], {}),
     "qmap_expect": (spec(QMAP_ERR, "qmap_expect",
                          'expect_err = true\nexpect_scx_bpf_error_contains = "test triggering error"\n',
                          dur=4), "qmap_expect", "scx", 0, "PASS", [], {}),
@@ -218,7 +228,48 @@ def check_flag_args(out, run_dir):
     return [] if got == want else [f"scheduler args per profile {got}, expected {want}"]
 
 
-CHECKS = {"flag_profiles": check_flag_args, "simple_pass": check_simple, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
+def bss_map(s):
+    """The .bss map of a data.scheduler, or {}."""
+    return next((m for m in ((s.get("bpf") or {}).get("maps") or [])
+                 if str(m.get("name", "")).endswith(".bss")), {})
+
+
+def check_dump(captured_at, sysrq, printed):
+    """result.json holds the dump: the struct_ops programs, .bss with
+    nr_enqueued rendered, captured at `captured_at`; SysRq-D `sysrq`; the
+    console shows the dump iff `printed`."""
+    def check(out, run_dir):
+        found = schedulers(run_dir)
+        if not found:
+            return ["no result.json"]
+        s, problems = found[0], []
+        bpf = s.get("bpf") or {}
+        if bpf.get("captured_at") != captured_at:
+            problems.append(f"bpf.captured_at {bpf.get('captured_at')!r}, expected {captured_at!r}")
+        progs = {p.get("name"): p for p in bpf.get("programs") or []}
+        if (progs.get("qmap_enqueue") or {}).get("verified_insns", 0) <= 0:
+            problems.append(f"no struct_ops program qmap_enqueue with verified_insns in {sorted(progs)}")
+        if not re.search(r"(?m)^nr_enqueued = [1-9][0-9]*$", bss_map(s).get("values", "")):
+            problems.append(f"no 'nr_enqueued = N' in the .bss map: {bss_map(s)}")
+        status = (s.get("sysrq_dump") or {}).get("status")
+        if status != sysrq:
+            problems.append(f"sysrq_dump.status {status!r}, expected {sysrq!r}")
+        if sysrq == "captured" and not any(re.match(r"CPU +0", l) for l in
+                                           (s.get("sysrq_dump") or {}).get("lines") or []):
+            problems.append("SysRq-D captured no 'CPU 0' line")
+        if printed != ("failure dump (" in out):
+            problems.append(f"the console {'lacks' if printed else 'shows'} the failure dump")
+        if captured_at == "exit" and s.get("exit_message") != "test triggering error":
+            problems.append(f"exit_message {s.get('exit_message')!r}")
+        return problems
+    return check
+
+
+CHECKS = {"flag_profiles": check_flag_args,
+          "qmap_error": check_dump("exit", "scheduler not enabled", True),
+          "qmap_expect": check_dump("exit", "scheduler not enabled", False),
+          "dump_pass": check_dump("end", "captured", False),
+          "simple_pass": check_simple, "watchdog_lower": check_watchdog(2.0, 4.5), "watchdog_raise": check_watchdog(8.0, 14.0)}
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))

@@ -9,6 +9,7 @@
 //   QEMU output            -> make_valid_utf8 -> stderr_tail
 //
 //   worker telemetry       -> data.telemetry (hostile cgroup names, errors, specs)
+//   failure dump           -> data.scheduler.bpf / sysrq_dump / exit_message (any JSON type)
 //
 // then the run record, evaluate() (every check on), to_json() and a strict dump(),
 // the printed report and result.json. It checks that nothing throws, that the
@@ -153,6 +154,41 @@ void run(uint64_t iterations, uint64_t seed) {
           {{"verdict", verdict},
            {"details", details},
            {"data", {{"scheduler", {{"error_text", sched_out + hostile(rng, 4)}}}}}});
+      if (rng() % 2) {
+        // The failure dump (data.scheduler.bpf, sysrq_dump): every field may
+        // be hostile text or of the wrong JSON type.
+        auto any = [&](const std::string& text) -> nlohmann::json {
+          switch (rng() % 6) {
+            case 0:
+              return static_cast<int64_t>(rng());
+            case 1:
+              return nlohmann::json::array({text});
+            case 2:
+              return nlohmann::json::object();
+            case 3:
+              return -1.5;
+            default:
+              return text;
+          }
+        };
+        nlohmann::json maps = nlohmann::json::array();
+        for (size_t i = 0, n = pick(rng, 4); i < n; ++i)
+          maps.push_back({{"name", any(hostile(rng, 2))},
+                          {"type", any(hostile(rng, 1))},
+                          {"entries", any("3")},
+                          {"truncated", rng() % 2 ? nlohmann::json(true) : any("yes")},
+                          {"values", any(hostile(rng, 40))}});
+        auto& sd = result["data"]["scheduler"];
+        sd["bpf"] = {{"captured_at", any(hostile(rng, 1))},
+                     {"maps", rng() % 5 ? maps : any(hostile(rng, 2))},
+                     {"programs", any(hostile(rng, 1))},
+                     {"error", any(hostile(rng, 2))}};
+        sd["sysrq_dump"] = {
+            {"status", rng() % 2 ? nlohmann::json("captured") : any(hostile(rng, 1))},
+            {"lines", nlohmann::json::array({any(hostile(rng, 3)), hostile(rng, 2)})},
+            {"truncated", any("")}};
+        sd["exit_message"] = any(hostile(rng, 2));
+      }
       if (rng() % 2) {
         ScenarioTelemetry t;
         for (size_t i = 0, n = pick(rng, 4); i < n; ++i) {

@@ -141,3 +141,47 @@ TEST(Verdict, APassKeepsTheScenarioDetails) {
 
 }  // namespace
 }  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+// expect_scx_bpf_error_* are about the kernel's exit message: it is matched,
+// and a mismatch names it.
+TEST(Verdict, ScxErrorExpectationMatchesTheExitMessageAndAMismatchNamesIt) {
+  RunRecord o = done_with("fail", {"scheduler 's': the kernel disabled it"});
+  o.result["data"]["scheduler"] = {{"error_text", "scx_bpf_error: scheduler 's' ..."},
+                                   {"exit_message", "test triggering error"}};
+  o.expect_scx_bpf_error_contains = "test triggering error";
+  Verdict v = judge(o, TopologySpec{1, 1, 1, 1}, true);
+  EXPECT_EQ(v.kind, Verdict::Kind::kPass);
+  o.expect_scx_bpf_error_contains = "";
+  o.expect_scx_bpf_error_matches = "^test trig+ering error$";
+  EXPECT_EQ(judge(o, TopologySpec{1, 1, 1, 1}, true).kind, Verdict::Kind::kPass);
+  o.expect_scx_bpf_error_matches = "runnable task stall";
+  v = judge(o, TopologySpec{1, 1, 1, 1}, true);
+  EXPECT_EQ(v.kind, Verdict::Kind::kFail);
+  ASSERT_GE(v.reasons.size(), 3u);
+  EXPECT_EQ(v.reasons[0],
+            "the run failed, but not with the expected sched_ext error: "
+            "expect_scx_bpf_error_matches = 'runnable task stall' not found");
+  EXPECT_EQ(v.reasons[1], "the kernel's exit message: \"test triggering error\"");
+  // A guest message is escaped: it cannot end the line.
+  o.result["data"]["scheduler"]["exit_message"] = "x\nPASS ktstr/fake";
+  EXPECT_EQ(judge(o, TopologySpec{1, 1, 1, 1}, true).reasons[1],
+            "the kernel's exit message: \"x\\nPASS ktstr/fake\"");
+}
+
+TEST(Verdict, TheFailureDumpIsCarriedForTheConsole) {
+  RunRecord o = done_with("fail", {"boom"});
+  o.result["data"]["scheduler"] = {
+      {"bpf",
+       {{"captured_at", "end"},
+        {"maps", {{{"name", ".bss"}, {"type", "array"}, {"entries", 1}, {"values", "x = 1"}}}}}}};
+  Verdict v = judge(o, TopologySpec{1, 1, 1, 1}, false);
+  EXPECT_EQ(v.failure_dump,
+            "failure dump (captured at end; 1 map, 0 struct_ops programs):\n"
+            "map .bss (array, 1 entry):\n| x = 1");
+}
+
+}  // namespace
+}  // namespace ktstr

@@ -113,3 +113,32 @@ TEST(PrintVerdict, TheChangeMarkFollowsTheTime) {
 
 }  // namespace
 }  // namespace ktstr
+
+namespace ktstr {
+namespace {
+
+std::string verdict_printed(Verdict::Kind kind, bool verbose) {
+  Verdict v;
+  v.kind = kind;
+  v.reasons = {"scheduler 's': scx_bpf_error"};
+  v.failure_dump =
+      "failure dump (captured at exit; 1 map, 0 struct_ops programs):\n"
+      "map .bss (array, 1 entry):\n| nr_enqueued = 14";
+  std::ostringstream out;
+  VerdictStyle style;
+  style.verbose = verbose;
+  print_verdict(out, "ktstr/t", v, 1.25, style);
+  return out.str();
+}
+
+TEST(ConsoleReport, TheFailureDumpFollowsTheReasonsOnlyWhenNotPassed) {
+  EXPECT_EQ(verdict_printed(Verdict::Kind::kFail, false),
+            "FAIL ktstr/t 1.2s\n    scheduler 's': scx_bpf_error\n"
+            "    failure dump (captured at exit; 1 map, 0 struct_ops programs):\n"
+            "    map .bss (array, 1 entry):\n    | nr_enqueued = 14\n");
+  // A PASS (an expected error, or a scheduler that ended well) hides it, even with -v.
+  EXPECT_EQ(verdict_printed(Verdict::Kind::kPass, true).find("failure dump"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ktstr
