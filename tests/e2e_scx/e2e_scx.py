@@ -357,7 +357,8 @@ int main(void){
 VERIFIER_HEADER = r"(?m)^scheduler +profile +program +verified insns +% of 1M limit$"
 VERIFIER_CASES = {
     "verifier_own": ("own", 0, [VERIFIER_HEADER, r"(?m)^PASS ktstr/verifier\.llc_fifo ",
-                                r"(?m)^verifier: 1 load, 0 failed; "], {}),
+                                r"(?m)^PASS ktstr/verifier\.llc_fifo_faults ",
+                                r"(?m)^verifier: 2 loads, 0 failed; [1-9][0-9]* programs, 0 at or above 90% "], {}),
     "verifier_fail": ('[scheduler.bad]\nbinary = "./bad_loader"\n', 1,
                       [VERIFIER_HEADER, r"(?m)^FAIL ktstr/verifier\.bad ",
                        r"(?m)^bad +- +\(did not load\) +- +-$",
@@ -368,46 +369,56 @@ VERIFIER_CASES = {
                        r"(?m)^    \| \\x1b\[31mR2 invalid mem access 'scalar'$",
                        r"(?m)^verifier: 1 load, 1 failed; 0 programs"],
                       {"bad_loader": BAD_LOADER}),
+    # Our scheduler with a program the kernel's verifier really rejects.
+    "verifier_fail_verify": ('[scheduler.llc_fifo_bad]\nbinary = "@LLC_FIFO@"\nargs = ["--fail-verify"]\n',
+                             1, [VERIFIER_HEADER, r"(?m)^FAIL ktstr/verifier\.llc_fifo_bad ",
+                                 r"(?m)^llc_fifo_bad +- +\(did not load\) +- +-$",
+                                 r"(?m)^load failed: ktstr/verifier\.llc_fifo_bad \(FAIL; it did not attach\)$",
+                                 r"(?m)^    \| .*unbounded memory access",
+                                 r"(?m)^verifier: 1 load, 1 failed; 0 programs"], {}),
 }
 
 
-def check_llc_fifo_programs(out, run_dir):
-    """The table lists llc_fifo's struct_ops programs, one row per program the
-    agent recorded in data.scheduler.bpf.programs; an agent that records none
-    gets the row saying so (and then the sidecar must hold none)."""
-    found = [s for s in schedulers(run_dir) if s]
-    if len(found) != 1:
-        return [f"expected one result.json with data.scheduler, got {len(found)}"]
-    programs = (found[0].get("bpf") or {}).get("programs")
-    if programs is None:
-        if not re.search(r"(?m)^llc_fifo +- +\(no counts: the agent recorded none\)", out):
-            return ["no programs recorded and no '(no counts: ...)' row for llc_fifo"]
-        return []
+def check_sweep_programs(out, run_dir):
+    """The table lists each swept scheduler's struct_ops programs: one row per
+    program the agent recorded in data.scheduler.bpf.programs, with its count;
+    llc_fifo (examples/04-own-scheduler) is among them and has programs."""
     problems = []
-    if not programs:
-        problems.append("data.scheduler.bpf.programs is empty: llc_fifo has struct_ops programs")
-    for p in programs:
-        row = rf"(?m)^llc_fifo +- +{re.escape(p['name'])} +{p['verified_insns']} +[0-9.]+%$"
-        if not re.search(row, out):
-            problems.append(f"no table row for program {p['name']} ({p['verified_insns']} insns)")
+    seen = set()
+    for r in results(run_dir):
+        sched = r.get("test", "").removeprefix("verifier.")
+        seen.add(sched)
+        data = ((r.get("record") or {}).get("result") or {}).get("data") or {}
+        programs = ((data.get("scheduler") or {}).get("bpf") or {}).get("programs")
+        if not programs:
+            problems.append(f"{sched}: no data.scheduler.bpf.programs in result.json")
+            continue
+        for p in programs:
+            row = (rf"(?m)^{re.escape(sched)} +- +{re.escape(p['name'])} +{p['verified_insns']} "
+                   r"+[0-9.]+%$")
+            if not re.search(row, out):
+                problems.append(f"no table row for {sched}'s program {p['name']} "
+                                f"({p['verified_insns']} insns)")
+    if "llc_fifo" not in seen:
+        problems.append(f"llc_fifo was not swept (swept: {sorted(seen)})")
     return problems
 
 
 def run_verifier_case(args, case, work):
     specs, want_rc, patterns, progs = VERIFIER_CASES[case]
     build_programs(progs, work)
+    binary = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.runner))),
+                          "examples", "sched", "scx_llc_fifo")
+    if (specs == "own" or "@LLC_FIFO@" in specs) and not os.path.exists(binary):
+        raise Failure(f"{binary} is missing: run scripts/build-example-scheduler.sh (the "
+                      "README setup does)")
     if specs == "own":
-        binary = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.runner))),
-                              "examples", "sched", "scx_llc_fifo")
-        if not os.path.exists(binary):
-            raise Failure(f"{binary} is missing: run scripts/build-example-scheduler.sh (the "
-                          "README setup does)")
         spec_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                  "examples", "04-own-scheduler")
     else:
         spec_path = os.path.join(work, f"{case}.toml")
         with open(spec_path, "w") as f:
-            f.write(specs)
+            f.write(specs.replace("@LLC_FIFO@", binary))
     run_dir = os.path.join(work, "run")
     cmd = [args.runner, "verifier", spec_path, "--kernel", pick_kernel(args.runner, "scx"),
            "--run-dir", run_dir, "-j", "1"]
@@ -420,7 +431,7 @@ def run_verifier_case(args, case, work):
     if "\x1b" in out:
         problems.append("a raw ESC reached the output")
     if specs == "own":
-        problems += check_llc_fifo_programs(out, run_dir)
+        problems += check_sweep_programs(out, run_dir)
     if problems:
         raise Failure("; ".join(problems))
 
