@@ -44,8 +44,8 @@ void set_timeout(TestInstance& i, const ResolvedTest& t, const HostCapacity& hos
     return;
   }
   const double d = t.value_or<double>("duration_s", 2);
-  double limit = std::ceil(90 + 2 * d + 4 * i.vcpus);
-  std::string how = "90 s + 2 x duration_s + 4 s per vCPU";
+  double limit = derived_timeout_s(d, i.vcpus);
+  std::string how = kDerivedTimeoutRule;
   if (!host.kvm && per_cpu > 1) {
     limit = std::ceil(limit * per_cpu);
     how += fmt::format(", x {:.2g} vCPUs per host CPU (TCG)", per_cpu);

@@ -299,6 +299,10 @@ void check_merged(const Catalog& cat, ResolvedTest& t, Diagnostics& diags);
 
 }  // namespace
 
+double derived_timeout_s(double duration_s, int vcpus) {
+  return std::ceil(90 + 2 * duration_s + 4 * vcpus);
+}
+
 std::vector<ResolvedTest> resolve_tests(const Catalog& cat,
                                         const std::vector<SetOverride>& overrides,
                                         Diagnostics& diags) {
@@ -353,8 +357,7 @@ std::vector<ResolvedTest> resolve_tests(const Catalog& cat,
       const double d = t.value_or<double>("duration_s", 2);
       const int cpus = t.topology().total_cpus();
       t.settings["timeout_s"] =
-          Setting{std::ceil(90 + 2 * d + 4 * cpus),
-                  Origin{Layer::kDerived, "90 s + 2 x duration_s + 4 s per vCPU", {}}};
+          Setting{derived_timeout_s(d, cpus), Origin{Layer::kDerived, kDerivedTimeoutRule, {}}};
     }
     check_merged(cat, t, diags);
     out.push_back(std::move(t));

@@ -73,6 +73,12 @@ struct ResolvedTest {
   nlohmann::json tree() const;
 };
 
+/// The derived timeout_s of a test that sets none: 90 s + 2 x duration_s +
+/// 4 s per vCPU, rounded up (the plan derives it again per instance topology).
+double derived_timeout_s(double duration_s, int vcpus);
+/// How derived_timeout_s() is computed, as explain and results say it.
+inline constexpr const char* kDerivedTimeoutRule = "90 s + 2 x duration_s + 4 s per vCPU";
+
 /// Resolves every test of the catalog; rule violations of merged values go to `diags`.
 std::vector<ResolvedTest> resolve_tests(const Catalog& catalog,
                                         const std::vector<SetOverride>& overrides,
