@@ -3,7 +3,9 @@
 # build, and the kernels (Debian's prebuilt one, and our sched_ext build).
 # Reuses what is cached: a second run takes seconds.
 #   KTSTR_BUILD_DIR         build directory (default: build)
-#   KTSTR_SKIP_KERNEL_BUILD=1  do not build the sched_ext kernel (~12-18 min once)
+#   KTSTR_SKIP_KERNEL_BUILD=1  do not build the sched_ext kernel (~6 min once)
+#   KTSTR_CMAKE_ARGS        extra configure arguments for the build directory
+#                           (scripts/test.sh: -DKTSTR_BUILD_UNIT_TESTS=OFF)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${KTSTR_BUILD_DIR:-build}
@@ -11,7 +13,8 @@ BUILD=${KTSTR_BUILD_DIR:-build}
 bash scripts/install-deps.sh
 
 echo "setup: building in $BUILD"
-cmake -S . -B "$BUILD" -G Ninja -DKTSTR_WERROR=ON >/dev/null
+# shellcheck disable=SC2086 # KTSTR_CMAKE_ARGS is a list of arguments
+cmake -S . -B "$BUILD" -G Ninja -DKTSTR_WERROR=ON ${KTSTR_CMAKE_ARGS:-} >/dev/null
 ninja -C "$BUILD" -j"$(nproc)"
 
 KTSTR="$BUILD/runner/ktstr-run"

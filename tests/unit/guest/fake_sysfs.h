@@ -12,27 +12,9 @@
 
 #include "guest/protocol/observed_topology.h"
 #include "guest/protocol/test_spec.h"
+#include "tests/unit/temp_dir.h"
 
 namespace ktstr::testing {
-
-/// A directory under $TMPDIR removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ktstr-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Writes `text` to `path`, creating parent directories.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {

@@ -15,6 +15,7 @@
 #include "runner/plugins_command.h"
 #include "runner/spec_pipeline.h"
 #include "spec_test_dir.h"
+#include "tests/unit/temp_dir.h"
 
 namespace ktstr {
 namespace {
@@ -25,18 +26,7 @@ const fs::path kDir = KTSTR_TEST_PLUGIN_DIR;
 
 fs::path so(const std::string& name) { return kDir / ("lib" + name + ".so"); }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "ktstr-loader-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 void touch(const fs::path& p, const std::string& text = "") {
   fs::create_directories(p.parent_path());

@@ -18,6 +18,7 @@
 #include "eval/run_record.h"
 #include "guest/protocol/worker_report.h"
 #include "store/run_store.h"
+#include "tests/unit/temp_dir.h"
 
 namespace ktstr::testing {
 
@@ -144,27 +145,5 @@ inline void write_fake_run(const std::filesystem::path& dir, const std::vector<F
   summary.update(extra);
   std::ofstream(dir / "summary.json") << summary.dump(2);
 }
-
-/// A fresh directory under the system temp dir, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("ktstr-store-test-" + std::to_string(getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace ktstr::testing

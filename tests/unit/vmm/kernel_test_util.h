@@ -10,24 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
+
 namespace ktstr::testing {
-
-/// A fresh directory under /tmp, removed with its content on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ktstr-kernel-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Sets (or unsets, with nullopt) an environment variable; restores it on destruction.
 class ScopedEnv {

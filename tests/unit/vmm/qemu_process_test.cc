@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/unit/temp_dir.h"
+
 namespace ktstr {
 namespace {
 
@@ -24,18 +26,7 @@ using std::chrono::milliseconds;
 
 const std::string kSpawnTree = std::string(KTSTR_TEST_DATA) + "/fake_qemu/spawn_tree.sh";
 
-/// A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/ktstr-qp-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using testing::TempDir;
 
 /// True if `pid` exists and is not a zombie.
 bool alive(pid_t pid) {
@@ -91,10 +82,10 @@ bool eventually_group_dead(pid_t pgid) {
 TEST(QemuProcess, SpawnsInItsOwnGroupAndCapturesOutput) {
   TempDir dir;
   auto spawned = QemuProcess::spawn(
-      {.argv = {kSpawnTree, (dir.path / "gc.pid").string()}, .output_path = dir.path / "out"});
+      {.argv = {kSpawnTree, (dir.path() / "gc.pid").string()}, .output_path = dir.path() / "out"});
   ASSERT_TRUE(spawned.ok()) << spawned.error;
   QemuProcess& qemu = spawned.process;
-  pid_t grandchild = read_pid(dir.path / "gc.pid");
+  pid_t grandchild = read_pid(dir.path() / "gc.pid");
   ASSERT_GT(grandchild, 0);
   EXPECT_EQ(getpgid(qemu.pid()), qemu.pid());
   EXPECT_EQ(getpgid(grandchild), qemu.pid());
@@ -104,7 +95,7 @@ TEST(QemuProcess, SpawnsInItsOwnGroupAndCapturesOutput) {
   EXPECT_EQ(status.signal, SIGTERM) << status.str();
   EXPECT_TRUE(eventually_group_dead(qemu.pid()));
   EXPECT_TRUE(eventually_dead(grandchild));
-  std::ifstream out(dir.path / "out");
+  std::ifstream out(dir.path() / "out");
   std::string text((std::istreambuf_iterator<char>(out)), {});
   EXPECT_NE(text.find("fake qemu started"), std::string::npos) << text;
   EXPECT_NE(text.find("fake qemu stderr"), std::string::npos) << text;
@@ -114,10 +105,10 @@ TEST(QemuProcess, DestructorKillsAndReapsTheWholeGroup) {
   TempDir dir;
   pid_t leader = 0, grandchild = 0;
   {
-    auto spawned = QemuProcess::spawn({.argv = {kSpawnTree, (dir.path / "gc.pid").string()}});
+    auto spawned = QemuProcess::spawn({.argv = {kSpawnTree, (dir.path() / "gc.pid").string()}});
     ASSERT_TRUE(spawned.ok()) << spawned.error;
     leader = spawned.process.pid();
-    grandchild = read_pid(dir.path / "gc.pid");
+    grandchild = read_pid(dir.path() / "gc.pid");
     ASSERT_GT(grandchild, 0);
   }
   EXPECT_TRUE(eventually_group_dead(leader));
@@ -130,9 +121,9 @@ TEST(QemuProcess, DestructorKillsAndReapsTheWholeGroup) {
 TEST(QemuProcess, SigtermIgnoredEscalatesToSigkill) {
   TempDir dir;
   auto spawned =
-      QemuProcess::spawn({.argv = {kSpawnTree, (dir.path / "gc.pid").string(), "stubborn"}});
+      QemuProcess::spawn({.argv = {kSpawnTree, (dir.path() / "gc.pid").string(), "stubborn"}});
   ASSERT_TRUE(spawned.ok()) << spawned.error;
-  pid_t grandchild = read_pid(dir.path / "gc.pid");
+  pid_t grandchild = read_pid(dir.path() / "gc.pid");
   ASSERT_GT(grandchild, 0);
   ExitStatus status = spawned.process.terminate(milliseconds(200));
   EXPECT_EQ(status.signal, SIGKILL) << status.str();
@@ -143,13 +134,13 @@ TEST(QemuProcess, SigtermIgnoredEscalatesToSigkill) {
 TEST(QemuProcess, ReportsExitCodeAndGivesEofOnStdin) {
   TempDir dir;
   auto spawned = QemuProcess::spawn(
-      {.argv = {"sh", "-c", "cat; echo stdin-closed; exit 3"}, .output_path = dir.path / "out"});
+      {.argv = {"sh", "-c", "cat; echo stdin-closed; exit 3"}, .output_path = dir.path() / "out"});
   ASSERT_TRUE(spawned.ok()) << spawned.error;
   auto status = spawned.process.wait_for(milliseconds(5000));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->code, 3);
   EXPECT_EQ(status->str(), "exit 3");
-  std::ifstream out(dir.path / "out");
+  std::ifstream out(dir.path() / "out");
   std::string text((std::istreambuf_iterator<char>(out)), {});
   EXPECT_EQ(text, "stdin-closed\n");
 }
@@ -172,9 +163,9 @@ TEST(VmRegistry, KillAllReachesRegisteredGroupsAndReapRemovesThem) {
   TempDir dir;
   VmRegistry registry;
   auto spawned = QemuProcess::spawn(
-      {.argv = {kSpawnTree, (dir.path / "gc.pid").string()}, .registry = &registry});
+      {.argv = {kSpawnTree, (dir.path() / "gc.pid").string()}, .registry = &registry});
   ASSERT_TRUE(spawned.ok()) << spawned.error;
-  pid_t grandchild = read_pid(dir.path / "gc.pid");
+  pid_t grandchild = read_pid(dir.path() / "gc.pid");
   EXPECT_EQ(registry.live(), 1);
   registry.interrupt();
   EXPECT_TRUE(registry.interrupted());
