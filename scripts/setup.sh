@@ -3,7 +3,7 @@
 # build, and the kernels (Debian's prebuilt one, and our sched_ext build).
 # Reuses what is cached: a second run takes seconds.
 #   KTSTR_BUILD_DIR         build directory (default: build)
-#   KTSTR_SKIP_KERNEL_BUILD=1  do not build the sched_ext kernel (~6 min once)
+#   KTSTR_SKIP_KERNEL_BUILD=1  do not build the sched_ext kernel (6-15 min once, see docs/building.md)
 #   KTSTR_CMAKE_ARGS        extra configure arguments for the build directory
 #                           (scripts/test.sh: -DKTSTR_BUILD_UNIT_TESTS=OFF)
 set -euo pipefail
