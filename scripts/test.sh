@@ -3,10 +3,10 @@
 # schema, plugin, install, fuzz and format tiers, end-to-end (real VMs under
 # TCG), then the unit tests and the fuzzers under ASan/UBSan.
 #
-# Each source is compiled twice, and a cold build is most of CI's time
-# (docs/building.md): build/ (RelWithDebInfo, -g1) holds what the VMs and the
+# A cold build is most of CI's time (docs/building.md), so each test source
+# is compiled once: build/ (RelWithDebInfo, -g1) holds what the VMs and the
 # tiers run, without the unit tests; build-asan/ (Debug, -O0, ASan+UBSan)
-# holds the unit tests, which run there only. Every phase prints its start
+# holds the unit tests, which run there only. The libraries are in both. Every phase prints its start
 # time, so a slow CI run shows where the time went.
 set -euo pipefail
 cd "$(dirname "$0")/.."

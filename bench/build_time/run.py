@@ -50,7 +50,7 @@ def base_command(build, src):
     for entry in db:
         if Path(entry["file"]).resolve() == want:
             argv = shlex.split(entry["command"])
-            out, keep, skip = [], [], False
+            keep, skip = [], False
             for a in argv:
                 if skip:
                     skip = False

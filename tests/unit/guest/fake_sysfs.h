@@ -2,8 +2,6 @@
 // ones QEMU's topology recipe produces (CPUs numbered socket, die, core, thread).
 #pragma once
 
-#include <stdlib.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

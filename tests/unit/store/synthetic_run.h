@@ -5,9 +5,6 @@
 // samples and the off-CPU spread).
 #pragma once
 
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
